@@ -1,0 +1,63 @@
+"""Occupancy Manager: trustworthy area occupancy and camera privacy mode for Home Assistant."""
+
+from __future__ import annotations
+
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import area_registry as ar
+from homeassistant.helpers import device_registry as dr
+
+from .const import DOMAIN
+from .coordinator import OccupancyCoordinator
+from .data import OccupancyConfigEntry, OccupancyRuntime
+from .entity import area_device_info
+
+PLATFORMS = [Platform.BINARY_SENSOR, Platform.SENSOR, Platform.SWITCH]
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: OccupancyConfigEntry) -> bool:
+    """Start the coordinator (restoring stored state), then the entity platforms."""
+    coordinator = OccupancyCoordinator(hass, entry)
+    _async_register_area_devices(hass, entry, coordinator)
+    await coordinator.async_start()
+    entry.runtime_data = OccupancyRuntime(coordinator)
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    entry.async_on_unload(entry.add_update_listener(_async_update_listener))
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: OccupancyConfigEntry) -> bool:
+    """Unload the platforms, then stop the coordinator and save its state."""
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if unloaded:
+        await entry.runtime_data.coordinator.async_stop()
+    return unloaded
+
+
+async def _async_update_listener(hass: HomeAssistant, entry: OccupancyConfigEntry) -> None:
+    """An area subentry was added, changed or removed: reload with the new areas."""
+    await hass.config_entries.async_reload(entry.entry_id)
+
+
+def _async_register_area_devices(
+    hass: HomeAssistant, entry: OccupancyConfigEntry, coordinator: OccupancyCoordinator
+) -> None:
+    """Create each area's device and put a new one in its area (the user may move it later)."""
+    dev_reg = dr.async_get(hass)
+    area_reg = ar.async_get(hass)
+    for area in coordinator.areas.values():
+        info = area_device_info(area)
+        existing = dev_reg.async_get_device_by_identifier(
+            (DOMAIN, area.subentry_id), entry.entry_id
+        )
+        device = dev_reg.async_get_or_create(
+            config_entry_id=entry.entry_id,
+            config_subentry_id=area.subentry_id,
+            identifiers=info["identifiers"],
+            name=info["name"],
+            manufacturer=info["manufacturer"],
+            model=info["model"],
+            entry_type=info["entry_type"],
+        )
+        if existing is None and area_reg.async_get_area(area.area_id) is not None:
+            dev_reg.async_update_device(device.id, area_id=area.area_id)
