@@ -47,7 +47,7 @@ def area_subentry(
     sustain_starts: bool = True,
     title: str | None = None,
 ) -> dict[str, Any]:
-    """The subentry dict that MockConfigEntry(subentries_data=[...]) takes, as the flow stores it."""
+    """The subentry dict MockConfigEntry(subentries_data=[...]) takes, as the flow stores it."""
     return {
         "subentry_type": SUBENTRY_AREA,
         "title": title or area_id.replace("_", " ").title(),

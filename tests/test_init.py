@@ -13,7 +13,10 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import area_registry as ar
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
-from pytest_homeassistant_custom_component.common import async_capture_events, async_fire_time_changed
+from pytest_homeassistant_custom_component.common import (
+    async_capture_events,
+    async_fire_time_changed,
+)
 
 from custom_components.occupancy_manager.const import DOMAIN, EVENT_OCCUPIED, EVENT_VACANT
 
@@ -135,7 +138,7 @@ async def test_redetection_extends(
 async def test_sustain_holds_and_unavailable_clears(
     hass: HomeAssistant, kitchen: str, freezer: FrozenDateTimeFactory
 ) -> None:
-    """Presence holds the area beyond the timeout; presence becoming unavailable starts the timer."""
+    """Presence holds the area past the timeout; presence turning unavailable starts the timer."""
     hass.states.async_set(PRESENCE, STATE_ON)
     await fire(hass, freezer, 3600)
     state = hass.states.get(kitchen)
@@ -271,8 +274,9 @@ async def test_adding_subentry_reloads(hass: HomeAssistant) -> None:
     hass.states.async_set(MOTION, STATE_OFF)
     entry = hub_entry(area_subentry("kitchen", trigger=[MOTION]))
     await setup_hub(hass, entry)
-    from homeassistant.config_entries import ConfigSubentry  # noqa: PLC0415
     from types import MappingProxyType  # noqa: PLC0415
+
+    from homeassistant.config_entries import ConfigSubentry  # noqa: PLC0415
 
     data = area_subentry("hall", trigger=["binary_sensor.hall_motion"])
     hass.config_entries.async_add_subentry(

@@ -109,7 +109,7 @@ class OccupancyCoordinator:
                 )
             )
         self._stop_unsub = self.hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, self._on_stop)
-        self.privacy.async_apply(self._occupied(), list(self.privacy.cameras))
+        self.privacy.async_apply(self._occupied, list(self.privacy.cameras))
         self._process(result, set(self.areas))
 
     async def async_stop(self) -> None:
@@ -174,7 +174,7 @@ class OccupancyCoordinator:
         """Act on a result: privacy first, then bus events, timer, entities and persistence."""
         changed = {t.area_id for t in result.transitions}
         if changed:
-            self.privacy.async_apply(self._occupied(), self.privacy.cameras_of(changed))
+            self.privacy.async_apply(self._occupied, self.privacy.cameras_of(changed))
         for transition in result.transitions:
             self.hass.bus.async_fire(
                 EVENT_OCCUPIED if transition.occupied else EVENT_VACANT,
@@ -192,8 +192,8 @@ class OccupancyCoordinator:
         if changed:
             self._store.async_delay_save(self._export, STORAGE_SAVE_DELAY)
 
-    def _occupied(self) -> dict[str, bool]:
-        return {area_id: state.occupied for area_id, state in self.engine.states().items()}
+    def _occupied(self, area_id: str) -> bool:
+        return self.engine.state(area_id).occupied
 
     def _export(self) -> dict[str, Any]:
         return self.engine.export(dt_util.utcnow())

@@ -73,7 +73,7 @@ class PrivacyActuator:
         return self._camera_areas.get(camera, frozenset())
 
     @callback
-    def async_apply(self, occupied: Mapping[str, bool], cameras: Iterable[str]) -> None:
+    def async_apply(self, occupied: Callable[[str], bool], cameras: Iterable[str]) -> None:
         """Make `cameras` private iff any of their areas is occupied.
 
         The service calls start in this event-loop turn (eager tasks), one per camera, without
@@ -81,7 +81,7 @@ class PrivacyActuator:
         manual change through the switch holds until its areas next change.
         """
         for camera in cameras:
-            private = any(occupied.get(area, False) for area in self._camera_areas[camera])
+            private = any(occupied(area) for area in self._camera_areas[camera])
             status = self.cameras[camera]
             if status.desired is private:
                 continue
