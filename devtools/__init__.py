@@ -1,0 +1,1 @@
+"""Developer tools for Occupancy Manager: dataset readers and replay (not shipped to users)."""
