@@ -13,7 +13,7 @@ import statistics
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -181,8 +181,8 @@ def replay_engine(
     """Drive an `OccupancyEngine` with the events under a simulated clock.
 
     Local times are read in `tz` and converted to aware UTC. Before each event the engine's
-    timers due strictly earlier are run with `tick(next_wakeup)`; after the last event the
-    remaining timers run out. A session still held by a sensor at the end counts towards
+    timers due strictly earlier run with `tick(next_wakeup)`; after the last event the timers
+    due within one timeout run out. A session still held by a sensor at the end counts towards
     `occupied_seconds` up to `end` but not as a completed session.
 
     Args:
@@ -213,7 +213,10 @@ def replay_engine(
         end = at
         if event.sensor in sources:
             wakeup = _record(occupancy.handle(engine.Event(event.sensor, on=event.on), at), areas)
-    while wakeup is not None:
+    # Let the running timers end, but stop within one timeout of the last event: a sensor still
+    # on when the data ends is not stuck, the recording just stopped.
+    horizon = end + timedelta(seconds=timeout) if end is not None else None
+    while wakeup is not None and horizon is not None and wakeup <= horizon:
         end = wakeup
         wakeup = _record(occupancy.tick(wakeup), areas)
     if end is not None:

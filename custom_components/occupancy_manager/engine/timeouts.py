@@ -1,0 +1,80 @@
+"""Timeout policies: fixed, time-of-day rules, adaptive (learned), with per-area bounds.
+
+Seed 000 ("occupancy timer system"): time-of-day rules such as night 3 min and peak hours x1.5;
+adaptive = 2 x the mean session duration learned from history; every strategy is bounded
+(default 2-10 min). Explicit per-role or per-sensor timeouts are literal and bypass all of this.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+
+from .model import AreaConfig, SensorConfig, SensorRole, StrategyKind, TimeoutPolicy
+
+
+def area_timeout(
+    policy: TimeoutPolicy, base: float, local_now: datetime, learned_mean: float | None
+) -> float:
+    """The area timeout in seconds at `local_now` (an aware datetime in the home's zone).
+
+    `learned_mean` is the mean session duration in seconds (None before any was learned, in
+    which case the adaptive strategy uses `base`).
+    """
+    timeout = base
+    if policy.kind is StrategyKind.TIME_OF_DAY:
+        hour = local_now.hour + local_now.minute / 60 + local_now.second / 3600
+        for rule in policy.rules:
+            if rule.matches(hour):
+                timeout = (
+                    rule.timeout if rule.timeout is not None else base * (rule.multiplier or 0)
+                )
+                break
+    elif policy.kind is StrategyKind.ADAPTIVE and learned_mean is not None:
+        timeout = policy.adaptive_factor * learned_mean
+    return min(max(timeout, policy.min_timeout), policy.max_timeout)
+
+
+def sensor_timeout(
+    config: AreaConfig,
+    sensor: SensorConfig | None,
+    role: SensorRole,
+    now: datetime,
+    tz: tzinfo,
+    base: float,
+    learned_mean: float | None,
+) -> float:
+    """Seconds the evidence of `sensor` (or of a role: identity = SUSTAIN) lasts once cleared.
+
+    Order: the sensor's own timeout, then the area's role timeout, then the area timeout from
+    the policy (with `base` being the configured or runtime-set area timeout).
+    """
+    if sensor is not None and sensor.timeout is not None:
+        return sensor.timeout
+    if (role_timeout := config.role_timeouts.get(role)) is not None:
+        return role_timeout
+    return area_timeout(config.policy, base, now.astimezone(tz), learned_mean)
+
+
+class RunningMean:
+    """Mean session duration for the adaptive strategy.
+
+    The exact mean of the first `window` sessions, then an exponential moving average with
+    weight 1/window, so it adapts over time.
+    """
+
+    __slots__ = ("count", "mean", "window")
+
+    def __init__(self, window: int = 50, mean: float | None = None, count: int = 0) -> None:
+        """Start empty, or from a stored `mean` over `count` sessions."""
+        self.window = window
+        self.mean = mean
+        self.count = count
+
+    def add(self, duration: float) -> None:
+        """Learn one session duration (seconds)."""
+        self.count += 1
+        if self.mean is None:
+            self.mean = duration
+            return
+        weight = 1 / min(self.count, self.window)
+        self.mean += (duration - self.mean) * weight
