@@ -1,0 +1,1 @@
+"""Scripts that print numbers (throughput, latency, replay accuracy); not part of the test run."""
