@@ -28,14 +28,15 @@ PRESENCE = "binary_sensor.kitchen_presence"
 
 
 def occupancy_entity(hass: HomeAssistant, area_id: str = "kitchen", key: str = "occupancy") -> str:
-    """The entity id of an area's entity, found through the registry by unique_id suffix."""
-    ent_reg = er.async_get(hass)
-    for entry in ent_reg.entities.values():
-        if entry.platform == DOMAIN and entry.unique_id.endswith(f"_{key}"):
-            device = dr.async_get(hass).async_get(entry.device_id or "")
-            if device and device.name == area_id.replace("_", " ").title():
-                return entry.entity_id
-    raise AssertionError(f"no {key} entity for {area_id}")
+    """The entity id of an area's entity, found through the registry by its unique_id."""
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    subentry = next(s for s in entry.subentries.values() if s.unique_id == area_id)
+    domain = "binary_sensor" if key == "occupancy" else "sensor"
+    entity_id = er.async_get(hass).async_get_entity_id(
+        domain, DOMAIN, f"{subentry.subentry_id}_{key}"
+    )
+    assert entity_id is not None, f"no {key} entity for {area_id}"
+    return entity_id
 
 
 async def fire(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
@@ -70,7 +71,7 @@ async def test_entities_and_device(hass: HomeAssistant, kitchen: str) -> None:
     assert entry.device_id is not None
     device = dr.async_get(hass).async_get(entry.device_id)
     assert device is not None
-    assert device.name == "Kitchen"
+    assert device.name == "Kitchen occupancy"  # no such area in the registry
 
 
 async def test_area_device_placed_in_its_area(hass: HomeAssistant) -> None:
@@ -79,7 +80,8 @@ async def test_area_device_placed_in_its_area(hass: HomeAssistant) -> None:
     entry = hub_entry(area_subentry(area.id, trigger=[MOTION], title="Office"))
     await setup_hub(hass, entry)
     devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
-    assert [d.area_id for d in devices] == [area.id]
+    assert {d.name: d.area_id for d in devices} == {"Occupancy": area.id, "Occupancy Manager": None}
+    assert occupancy_entity(hass, area.id) == "binary_sensor.office_occupancy"
 
 
 async def test_motion_then_timeout(
@@ -95,12 +97,22 @@ async def test_motion_then_timeout(
     assert state.state == STATE_ON
     assert state.attributes["reason"] == "trigger"
     assert state.attributes["active_sensors"] == [MOTION]
-    assert occupied[-1].data == {
-        "area_id": "kitchen",
-        "reason": "trigger",
-        "sensor": MOTION,
-        "duration": None,
-    }
+    assert [e.data for e in occupied] == [
+        {
+            "area_id": "kitchen",
+            "kind": "area",
+            "reason": "trigger",
+            "sensor": MOTION,
+            "duration": None,
+        },
+        {
+            "area_id": "home",
+            "kind": "home",
+            "reason": "child",
+            "sensor": "kitchen",
+            "duration": None,
+        },
+    ]
 
     await fire(hass, freezer, 60)
     hass.states.async_set(MOTION, STATE_OFF)
@@ -116,8 +128,9 @@ async def test_motion_then_timeout(
     assert state is not None
     assert state.state == STATE_OFF
     assert state.attributes["reason"] == "timeout"
-    assert vacant[-1].data["duration"] == 360
-    assert vacant[-1].data["reason"] == "timeout"
+    assert vacant[0].data["area_id"] == "kitchen"
+    assert vacant[0].data["duration"] == 360
+    assert vacant[0].data["reason"] == "timeout"
 
 
 async def test_redetection_extends(
@@ -217,7 +230,10 @@ async def test_timer_expired_during_downtime_ends_vacant(
     assert state is not None
     assert state.state == STATE_OFF
     assert state.attributes["reason"] == "restart_expired"
-    assert [e.data["reason"] for e in vacant] == ["restart_expired"]
+    assert [(e.data["area_id"], e.data["reason"]) for e in vacant] == [
+        ("kitchen", "restart_expired"),
+        ("home", "child"),
+    ]
 
 
 async def test_restart_with_sensor_still_on_never_flickers(

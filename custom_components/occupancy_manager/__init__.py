@@ -5,14 +5,24 @@ from __future__ import annotations
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import area_registry as ar
+from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN
 from .coordinator import OccupancyCoordinator
 from .data import OccupancyConfigEntry, OccupancyRuntime
 from .entity import area_device_info
+from .services import async_setup_services
 
-PLATFORMS = [Platform.BINARY_SENSOR, Platform.SENSOR, Platform.SWITCH]
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+PLATFORMS = [Platform.BINARY_SENSOR, Platform.SELECT, Platform.SENSOR, Platform.SWITCH]
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:  # noqa: ARG001
+    """Register the actions once; they act on the loaded hub."""
+    async_setup_services(hass)
+    return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: OccupancyConfigEntry) -> bool:
@@ -46,7 +56,7 @@ def _async_register_area_devices(
     dev_reg = dr.async_get(hass)
     area_reg = ar.async_get(hass)
     for area in coordinator.areas.values():
-        info = area_device_info(area)
+        info = area_device_info(hass, area)
         existing = dev_reg.async_get_device_by_identifier(
             (DOMAIN, area.subentry_id), entry.entry_id
         )

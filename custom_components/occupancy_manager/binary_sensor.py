@@ -1,4 +1,4 @@
-"""Occupancy binary sensor per area, with attributes that explain the decision."""
+"""Occupancy binary sensors per area, floor and home; a stuck-sensor problem sensor per area."""
 
 from __future__ import annotations
 
@@ -6,11 +6,14 @@ from typing import Any
 
 from homeassistant.components.binary_sensor import BinarySensorEntity
 from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
+from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .coordinator import OccupancyCoordinator
 from .data import OccupancyConfigEntry
-from .entity import OccupancyAreaEntity
+from .engine import AreaState, NodeKind
+from .entity import OccupancyAreaEntity, OccupancyRollupEntity
 
 PARALLEL_UPDATES = 0
 
@@ -20,24 +23,47 @@ async def async_setup_entry(
     entry: OccupancyConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """One occupancy binary sensor per area subentry."""
+    """Per area: occupancy and stuck sensors; per floor and for the home: occupancy."""
     coordinator = entry.runtime_data.coordinator
     for area in coordinator.areas.values():
         async_add_entities(
-            [OccupancyBinarySensor(coordinator, area, "occupancy")],
+            [
+                OccupancyBinarySensor(coordinator, area, "occupancy"),
+                StuckSensorsBinarySensor(coordinator, area, "stuck_sensors"),
+            ],
             config_subentry_id=area.subentry_id,
         )
+    async_add_entities(
+        RollupOccupancyBinarySensor(coordinator, rollup, "occupancy")
+        for rollup in coordinator.rollups.values()
+    )
+
+
+def explain(state: AreaState, coordinator: OccupancyCoordinator) -> dict[str, Any]:
+    """The attributes that explain a node's state (shared by areas and roll-ups)."""
+    return {
+        "reason": state.reason.value if state.reason else None,
+        "since": state.since.isoformat() if state.since else None,
+        "occupied_until": state.occupied_until.isoformat() if state.occupied_until else None,
+        "timeout": state.timeout,
+        "active_sensors": list(state.active_sensors),
+        "last_sensor": state.last_sensor,
+        "occupants": [coordinator.identity.name(p) for p in state.occupants],
+        "lock": state.lock.mode.value if state.lock else None,
+    }
 
 
 class OccupancyBinarySensor(OccupancyAreaEntity, BinarySensorEntity):
     """On while the area is occupied.
 
     Attributes: `reason` (why it has this state), `since`, `occupied_until` (None while a sensor
-    holds the area), `timeout` (seconds), `active_sensors` (sensors on now), `last_sensor`.
+    holds the area), `timeout` (seconds), `active_sensors` (sensors on now), `last_sensor`,
+    `occupants` (names), `lock` (mode in force).
     """
 
     _attr_device_class = BinarySensorDeviceClass.OCCUPANCY
     _attr_translation_key = "occupancy"
+    _attr_name = None  # the device's main feature: named like the device
 
     @property
     def is_on(self) -> bool:
@@ -47,12 +73,49 @@ class OccupancyBinarySensor(OccupancyAreaEntity, BinarySensorEntity):
     @property
     def extra_state_attributes(self) -> dict[str, Any]:
         """Why the area has this state."""
-        state = self.coordinator.engine.state(self.area.area_id)
+        return explain(self.coordinator.engine.state(self.area.area_id), self.coordinator)
+
+
+class StuckSensorsBinarySensor(OccupancyAreaEntity, BinarySensorEntity):
+    """Problem: one of the area's sensors looks stuck and is ignored until it changes."""
+
+    _attr_device_class = BinarySensorDeviceClass.PROBLEM
+    _attr_entity_category = EntityCategory.DIAGNOSTIC
+    _attr_translation_key = "stuck_sensors"
+
+    @property
+    def is_on(self) -> bool:
+        """Whether any sensor of the area is flagged stuck."""
+        return bool(self.coordinator.engine.state(self.area.area_id).stuck_sensors)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """The stuck sensors."""
         return {
-            "reason": state.reason.value if state.reason else None,
-            "since": state.since.isoformat() if state.since else None,
-            "occupied_until": state.occupied_until.isoformat() if state.occupied_until else None,
-            "timeout": state.timeout,
-            "active_sensors": list(state.active_sensors),
-            "last_sensor": state.last_sensor,
+            "stuck_sensors": list(self.coordinator.engine.state(self.area.area_id).stuck_sensors)
         }
+
+
+class RollupOccupancyBinarySensor(OccupancyRollupEntity, BinarySensorEntity):
+    """On while any contributing area of the floor (or of the home) is occupied."""
+
+    _attr_device_class = BinarySensorDeviceClass.OCCUPANCY
+
+    def __init__(self, coordinator: OccupancyCoordinator, rollup: Any, key: str) -> None:
+        """Name from the floor's name, or "Home occupancy"."""
+        super().__init__(coordinator, rollup, key)
+        if rollup.kind is NodeKind.HOME:
+            self._attr_translation_key = "home_occupancy"
+        else:
+            self._attr_translation_key = "floor_occupancy"
+            self._attr_translation_placeholders = {"floor": rollup.name}
+
+    @property
+    def is_on(self) -> bool:
+        """Whether the floor or home is occupied."""
+        return self.coordinator.engine.state(self.rollup.node_id).occupied
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """Why: reason (a child, or a lock), since, occupants."""
+        return explain(self.coordinator.engine.state(self.rollup.node_id), self.coordinator)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP, STATE_ON, STATE_UNAVAILABLE, STATE_UNKNOWN
@@ -21,6 +21,7 @@ from homeassistant.core import (
     HomeAssistant,
     callback,
 )
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import (
     async_track_point_in_utc_time,
     async_track_state_change_event,
@@ -29,7 +30,7 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from . import engine
-from .areas import AreaSetup, area_from_subentry
+from .areas import AreaSetup, area_from_subentry, build_hierarchy, parent_area_of
 from .const import (
     DOMAIN,
     EVENT_OCCUPIED,
@@ -39,6 +40,7 @@ from .const import (
     SUBENTRY_AREA,
 )
 from .data import OccupancyConfigEntry
+from .identity import IdentityTracker
 from .privacy import PrivacyActuator
 
 _LOGGER = logging.getLogger(__name__)
@@ -54,13 +56,18 @@ class OccupancyCoordinator:
         self.hass = hass
         self.entry = entry
         self.areas: dict[str, AreaSetup] = {}
+        parents: dict[str, str | None] = {}
         for subentry in entry.get_subentries_of_type(SUBENTRY_AREA):
             setup = area_from_subentry(subentry)
             if setup.area_id in self.areas:
                 _LOGGER.warning("Area %s is configured twice; using the first", setup.area_id)
                 continue
             self.areas[setup.area_id] = setup
-        self.engine = engine.OccupancyEngine([a.config for a in self.areas.values()])
+            parents[setup.area_id] = parent_area_of(subentry)
+        configs, self.rollups = build_hierarchy(hass, self.areas, parents)
+        tz = dt_util.get_time_zone(hass.config.time_zone) or UTC
+        self.engine = engine.OccupancyEngine(configs, tz=tz)
+        self.identity = IdentityTracker(hass, entry, self.areas)
         self._areas_of_source: dict[str, set[str]] = defaultdict(set)
         camera_areas: dict[str, set[str]] = defaultdict(set)
         for setup in self.areas.values():
@@ -97,7 +104,15 @@ class OccupancyCoordinator:
             result = self.engine.restore(
                 {"version": 1, "saved_at": now.isoformat(), "areas": {}}, now, on, unknown
             )
+        for person, area_id, pet in self.identity.current():
+            self.engine.set_presence(person, area_id, now, pet=pet)
         sources = list(self.engine.sources)
+        if self.identity.sources:
+            self._unsubs.append(
+                async_track_state_change_event(
+                    self.hass, list(self.identity.sources), self._on_identity_change
+                )
+            )
         if sources:
             self._unsubs.append(
                 async_track_state_change_event(self.hass, sources, self._on_sensor_change)
@@ -110,7 +125,7 @@ class OccupancyCoordinator:
             )
         self._stop_unsub = self.hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, self._on_stop)
         self.privacy.async_apply(self._occupied, list(self.privacy.cameras))
-        self._process(result, set(self.areas))
+        self._process(result, set(self.engine.area_ids))
 
     async def async_stop(self) -> None:
         """Stop listening and save the state now (unload, reload)."""
@@ -157,6 +172,20 @@ class OccupancyCoordinator:
         self._process(result, set(self._areas_of_source.get(source, ())))
 
     @callback
+    def _on_identity_change(self, event: Event[EventStateChangedData]) -> None:
+        previous = self.identity.where(event.data["entity_id"])
+        person, area_id, pet = self.identity.locate(
+            event.data["entity_id"], event.data["new_state"]
+        )
+        result = self.engine.set_presence(person, area_id, dt_util.utcnow(), pet=pet)
+        self._process(result, {a for a in (previous, area_id) if a is not None})
+
+    @callback
+    def async_apply(self, result: engine.Result, area_ids: set[str]) -> None:
+        """Act on the result of an engine call made by an action (service)."""
+        self._process(result, area_ids)
+
+    @callback
     def _on_camera_change(self, event: Event[EventStateChangedData]) -> None:
         old_state = event.data["old_state"]
         new_state = event.data["new_state"]
@@ -173,6 +202,9 @@ class OccupancyCoordinator:
     def _process(self, result: engine.Result, touched: set[str]) -> None:
         """Act on a result: privacy first, then bus events, timer, entities and persistence."""
         changed = {t.area_id for t in result.transitions}
+        for change in result.stuck:
+            self._stuck_changed(change)
+            touched.add(change.area_id)
         if changed:
             self.privacy.async_apply(self._occupied, self.privacy.cameras_of(changed))
         for transition in result.transitions:
@@ -180,6 +212,7 @@ class OccupancyCoordinator:
                 EVENT_OCCUPIED if transition.occupied else EVENT_VACANT,
                 {
                     "area_id": transition.area_id,
+                    "kind": self.engine.state(transition.area_id).kind.value,
                     "reason": transition.reason.value,
                     "sensor": transition.source,
                     "duration": transition.duration,
@@ -189,8 +222,33 @@ class OccupancyCoordinator:
         for area_id in changed | touched:
             for listener in list(self._listeners.get(area_id, ())):
                 listener()
-        if changed:
+        if changed or result.stuck:
             self._store.async_delay_save(self._export, STORAGE_SAVE_DELAY)
+
+    def _stuck_changed(self, change: engine.StuckChange) -> None:
+        """Raise a repair issue naming a stuck sensor; remove it when the sensor recovers."""
+        issue_id = f"stuck_{change.area_id}_{change.source}"
+        if not change.stuck:
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+            return
+        area = self.areas.get(change.area_id)
+        _LOGGER.warning(
+            "Sensor %s in %s looks stuck; it no longer keeps the area occupied until it changes",
+            change.source,
+            change.area_id,
+        )
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="stuck_sensor",
+            translation_placeholders={
+                "sensor": change.source,
+                "area": area.title if area else change.area_id,
+            },
+        )
 
     def _occupied(self, area_id: str) -> bool:
         return self.engine.state(area_id).occupied

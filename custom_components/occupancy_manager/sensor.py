@@ -1,10 +1,11 @@
-"""Occupied-until timestamp sensor per area."""
+"""Per area: occupied-until timestamp and the number of occupants (who is here)."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from homeassistant.components.sensor import SensorDeviceClass, SensorEntity
+from homeassistant.components.sensor import SensorDeviceClass, SensorEntity, SensorStateClass
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -23,7 +24,10 @@ async def async_setup_entry(
     coordinator = entry.runtime_data.coordinator
     for area in coordinator.areas.values():
         async_add_entities(
-            [OccupiedUntilSensor(coordinator, area, "occupied_until")],
+            [
+                OccupiedUntilSensor(coordinator, area, "occupied_until"),
+                OccupantsSensor(coordinator, area, "occupants"),
+            ],
             config_subentry_id=area.subentry_id,
         )
 
@@ -41,3 +45,25 @@ class OccupiedUntilSensor(OccupancyAreaEntity, SensorEntity):
     def native_value(self) -> datetime | None:
         """The running timer's end."""
         return self.coordinator.engine.state(self.area.area_id).occupied_until
+
+
+class OccupantsSensor(OccupancyAreaEntity, SensorEntity):
+    """How many people the occupant sensors place in the area; `occupants` names them.
+
+    Names come from the occupant sensors' friendly names; diagnostics redact them.
+    """
+
+    _attr_state_class = SensorStateClass.MEASUREMENT
+    _attr_translation_key = "occupants"
+    _unrecorded_attributes = frozenset({"occupants"})
+
+    @property
+    def native_value(self) -> int:
+        """Number of occupants."""
+        return len(self.coordinator.engine.state(self.area.area_id).occupants)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """Their names."""
+        state = self.coordinator.engine.state(self.area.area_id)
+        return {"occupants": [self.coordinator.identity.name(p) for p in state.occupants]}

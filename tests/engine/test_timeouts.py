@@ -17,7 +17,11 @@ from custom_components.occupancy_manager.engine import (
     TimeOfDayRule,
     TimeoutPolicy,
 )
-from custom_components.occupancy_manager.engine.timeouts import RunningMean, area_timeout
+from custom_components.occupancy_manager.engine.timeouts import (
+    RunningMean,
+    area_timeout,
+    parse_rules,
+)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 PIR = "binary_sensor.kitchen_motion"
@@ -100,3 +104,19 @@ def test_bad_rules_raise(kwargs: dict[str, float]) -> None:
 def test_bad_bounds_raise() -> None:
     with pytest.raises(ValueError, match="min_timeout"):
         TimeoutPolicy(min_timeout=10, max_timeout=5)
+
+
+def test_parse_rules() -> None:
+    text = "# night\n22:00-06:00 3m\n\n7-9:30 x1.5\n12-13 90s\n0-1 1h\n"
+    assert parse_rules(text) == (
+        TimeOfDayRule(22, 6, timeout=180),
+        TimeOfDayRule(7, 9.5, multiplier=1.5),
+        TimeOfDayRule(12, 13, timeout=90),
+        TimeOfDayRule(0, 1, timeout=3600),
+    )
+
+
+@pytest.mark.parametrize(("text", "line"), [("7-9 fast", "1:"), ("1-2 3m\n25-2 3m", "2:")])
+def test_parse_rules_errors_name_the_line(text: str, line: str) -> None:
+    with pytest.raises(ValueError, match=f"^{line}"):
+        parse_rules(text)

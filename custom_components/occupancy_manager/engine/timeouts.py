@@ -7,9 +7,17 @@ adaptive = 2 x the mean session duration learned from history; every strategy is
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, tzinfo
 
-from .model import AreaConfig, SensorConfig, SensorRole, StrategyKind, TimeoutPolicy
+from .model import (
+    AreaConfig,
+    SensorConfig,
+    SensorRole,
+    StrategyKind,
+    TimeOfDayRule,
+    TimeoutPolicy,
+)
 
 
 def area_timeout(
@@ -78,3 +86,42 @@ class RunningMean:
             return
         weight = 1 / min(self.count, self.window)
         self.mean += (duration - self.mean) * weight
+
+
+_RULE = re.compile(
+    r"^\s*(\d{1,2})(?::(\d{2}))?\s*-\s*(\d{1,2})(?::(\d{2}))?\s+"
+    r"(?:x\s*(\d+(?:\.\d+)?)|(\d+(?:\.\d+)?)\s*(s|m|min|h)?)\s*$",
+    re.IGNORECASE,
+)
+_UNIT_SECONDS = {"s": 1, "m": 60, "min": 60, "h": 3600, None: 60}
+
+
+def parse_rules(text: str) -> tuple[TimeOfDayRule, ...]:
+    """Parse time-of-day rules, one per line: `22:00-06:00 3m` (timeout) or `7-9 x1.5` (multiplier).
+
+    Times are local hours with optional minutes; durations take s, m (default) or h. Blank lines
+    and lines starting with `#` are skipped.
+
+    Raises:
+        ValueError: a line that is not a rule; the message starts with its 1-based number.
+    """
+    rules: list[TimeOfDayRule] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        match = _RULE.match(line)
+        if match is None:
+            raise ValueError(
+                f"{number}: {line.strip()!r} is not like '22:00-06:00 3m' or '7-9 x1.5'"
+            )
+        h1, m1, h2, m2, factor, amount, unit = match.groups()
+        start, end = int(h1) + int(m1 or 0) / 60, int(h2) + int(m2 or 0) / 60
+        try:
+            if factor is not None:
+                rules.append(TimeOfDayRule(start, end, multiplier=float(factor)))
+            else:
+                seconds = float(amount) * _UNIT_SECONDS[unit.lower() if unit else None]
+                rules.append(TimeOfDayRule(start, end, timeout=seconds))
+        except ValueError as err:
+            raise ValueError(f"{number}: {err}") from None
+    return tuple(rules)
