@@ -52,6 +52,21 @@ VALID_INPUT: dict[str, Any] = {
     CONF_CAMERAS: [CAMERA],
 }
 
+# What the flow stores for VALID_INPUT: the omitted fields and sections get their defaults.
+STORED: dict[str, Any] = {
+    **VALID_INPUT,
+    "vacancy_sensors": [],
+    "door_sensors": [],
+    "timing": {
+        "strategy": "fixed",
+        "rules": "",
+        "min_timeout": {"hours": 0, "minutes": 2, "seconds": 0},
+        "max_timeout": {"hours": 0, "minutes": 10, "seconds": 0},
+        "grace_period": 0,
+    },
+    "hierarchy": {"contributes": True, "follow_parent": False, "wasp_in_box": False},
+}
+
 TRANSLATIONS = json.loads(
     (Path(config_flow.__file__).parent / "translations" / "en.json").read_text(encoding="utf-8")
 )
@@ -177,6 +192,10 @@ async def test_add_area_prefilled_from_discovery(hass: HomeAssistant, living_roo
         CONF_TRIGGER_SENSORS: list(LIVING_ROOM_TRIGGER),
         CONF_SUSTAIN_SENSORS: list(LIVING_ROOM_SUSTAIN),
         CONF_CAMERAS: list(LIVING_ROOM_CAMERAS),
+        "door_sensors": [
+            "binary_sensor.living_room_door",
+            "binary_sensor.occupancy_overridden_to_door",
+        ],
     }
 
     result = await hass.config_entries.subentries.async_configure(result["flow_id"], VALID_INPUT)
@@ -186,7 +205,7 @@ async def test_add_area_prefilled_from_discovery(hass: HomeAssistant, living_roo
     (subentry,) = entry.get_subentries_of_type(SUBENTRY_AREA)
     assert subentry.title == "Living room"
     assert subentry.unique_id == living_room
-    assert dict(subentry.data) == {CONF_AREA_ID: living_room, **VALID_INPUT}
+    assert dict(subentry.data) == {CONF_AREA_ID: living_room, **STORED}
 
 
 async def test_add_area_defaults_fill_omitted_fields(hass: HomeAssistant, living_room: str) -> None:
@@ -206,6 +225,10 @@ async def test_add_area_defaults_fill_omitted_fields(hass: HomeAssistant, living
         CONF_SUSTAIN_STARTS: DEFAULT_SUSTAIN_STARTS,
         CONF_TIMEOUT: DEFAULT_TIMEOUT,
         CONF_CAMERAS: [],
+        "vacancy_sensors": [],
+        "door_sensors": [],
+        "timing": STORED["timing"],
+        "hierarchy": STORED["hierarchy"],
     }
 
 
@@ -250,6 +273,21 @@ async def test_zero_timeout_and_24_hours_are_allowed(hass: HomeAssistant, living
             {},
         ),
         (
+            {"door_sensors": [MOTION]},
+            {"door_sensors": "sensor_in_both_roles"},
+            {"both": MOTION},
+        ),
+        (
+            {"timing": {"min_timeout": {"minutes": 20}, "max_timeout": {"minutes": 10}}},
+            {"timing": "invalid_bounds"},
+            {},
+        ),
+        (
+            {"timing": {"rules": "22-6 3m\nsoon"}},
+            {"timing": "invalid_rules"},
+            {"rule_error": "2: 'soon' is not like '22:00-06:00 3m' or '7-9 x1.5'"},
+        ),
+        (
             {
                 CONF_TRIGGER_SENSORS: [MOTION, "binary_sensor.deleted"],
                 CONF_CAMERAS: [CAMERA, "camera.gone"],
@@ -272,7 +310,17 @@ async def test_zero_timeout_and_24_hours_are_allowed(hass: HomeAssistant, living
             {"unknown": "camera.gone"},
         ),
     ],
-    ids=["no_sensors", "both_roles", "timeout_over_24h", "timeout_days", "unknown", "several"],
+    ids=[
+        "no_sensors",
+        "both_roles",
+        "timeout_over_24h",
+        "timeout_days",
+        "door_and_trigger",
+        "bounds",
+        "rules",
+        "unknown",
+        "several",
+    ],
 )
 async def test_add_area_validation_error_then_resubmit(
     hass: HomeAssistant,
@@ -291,14 +339,18 @@ async def test_add_area_validation_error_then_resubmit(
     assert result["step_id"] == "sensors"
     assert result["errors"] == errors
     assert result["description_placeholders"] == {"area": "Living room", **placeholders}
-    assert _suggested(result) == bad_input
+    assert _suggested(result) == {
+        "vacancy_sensors": [],
+        "door_sensors": [],
+        **{k: v for k, v in bad_input.items() if k not in ("timing", "hierarchy")},
+    }
     assert entry.subentries == {}
 
     result = await hass.config_entries.subentries.async_configure(result["flow_id"], VALID_INPUT)
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     (subentry,) = entry.get_subentries_of_type(SUBENTRY_AREA)
-    assert dict(subentry.data) == {CONF_AREA_ID: living_room, **VALID_INPUT}
+    assert dict(subentry.data) == {CONF_AREA_ID: living_room, **STORED}
 
 
 async def test_add_area_already_configured_aborts_up_front(
@@ -410,6 +462,10 @@ async def test_reconfigure_changes_data_and_keeps_area(
         CONF_SUSTAIN_STARTS: True,
         CONF_TIMEOUT: {"hours": 1, "minutes": 0, "seconds": 0},
         CONF_CAMERAS: [],
+        "vacancy_sensors": [],
+        "door_sensors": [],
+        "timing": STORED["timing"],
+        "hierarchy": STORED["hierarchy"],
     }
 
 
@@ -429,7 +485,7 @@ async def test_reconfigure_error_then_resubmit(hass: HomeAssistant, living_room:
     result = await hass.config_entries.subentries.async_configure(result["flow_id"], VALID_INPUT)
 
     assert result["reason"] == "reconfigure_successful"
-    assert dict(entry.subentries[subentry_id].data) == {CONF_AREA_ID: living_room, **VALID_INPUT}
+    assert dict(entry.subentries[subentry_id].data) == {CONF_AREA_ID: living_room, **STORED}
 
 
 async def test_reconfigure_takes_renamed_area_title(hass: HomeAssistant, living_room: str) -> None:
@@ -455,7 +511,7 @@ async def test_reconfigure_works_after_area_deleted(hass: HomeAssistant, living_
     assert result["reason"] == "reconfigure_successful"
     subentry = entry.subentries[subentry_id]
     assert subentry.title == "Living room"
-    assert dict(subentry.data) == {CONF_AREA_ID: living_room, **VALID_INPUT}
+    assert dict(subentry.data) == {CONF_AREA_ID: living_room, **STORED}
 
 
 async def test_unknown_entity_accepts_registry_entity_without_state(
@@ -492,12 +548,45 @@ def test_translations_cover_every_field_and_reason() -> None:
         fields = {key.schema for key in schema.schema}
         assert set(area["step"][step_id]["data"]) == fields
         assert set(area["step"][step_id]["data_description"]) == fields
+    sections = area["step"]["sensors"]["sections"]
+    for name, schema in (
+        ("timing", config_flow.TIMING_SCHEMA),
+        ("hierarchy", config_flow.HIERARCHY_SCHEMA),
+    ):
+        fields = {key.schema for key in schema.schema}
+        assert set(sections[name]["data"]) == fields
+        assert set(sections[name]["data_description"]) == fields
     assert set(area["abort"]) == {"already_configured", "area_not_found", "reconfigure_successful"}
     assert set(area["error"]) == {
         "no_sensors",
         "sensor_in_both_roles",
         "invalid_timeout",
         "unknown_entity",
+        "invalid_bounds",
+        "invalid_rules",
+        "parent_is_self",
     }
     assert "{both}" in area["error"]["sensor_in_both_roles"]
     assert "{unknown}" in area["error"]["unknown_entity"]
+
+
+async def test_parent_cannot_be_the_area_itself(hass: HomeAssistant, living_room: str) -> None:
+    entry = _added_hub(hass)
+    result = await _to_sensors_step(hass, entry, living_room)
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {**VALID_INPUT, "hierarchy": {"parent_area": living_room}}
+    )
+    assert result["errors"] == {"hierarchy": "parent_is_self"}
+
+
+async def test_hub_options_flow_sets_identity_sources(hass: HomeAssistant) -> None:
+    entry = _added_hub(hass)
+    hass.states.async_set("sensor.anna_area", "Kitchen")
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "init"
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"occupant_sensors": ["sensor.anna_area"]}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options == {"occupant_sensors": ["sensor.anna_area"], "pet_sensors": []}

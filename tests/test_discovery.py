@@ -124,7 +124,10 @@ async def test_discover_area_finds_sensors_and_cameras(hass: HomeAssistant) -> N
     living = populate_living_room(hass)
 
     assert async_discover_area(hass, living) == DiscoveredArea(
-        trigger=LIVING_ROOM_TRIGGER, sustain=LIVING_ROOM_SUSTAIN, cameras=LIVING_ROOM_CAMERAS
+        trigger=LIVING_ROOM_TRIGGER,
+        sustain=LIVING_ROOM_SUSTAIN,
+        cameras=LIVING_ROOM_CAMERAS,
+        doors=("binary_sensor.living_room_door", "binary_sensor.occupancy_overridden_to_door"),
     )
 
 

@@ -170,12 +170,12 @@ async def test_extend_and_set_timeout(
 ) -> None:
     kitchen = next(a.id for a in ar.async_get(hass).async_list_areas() if a.name == "Kitchen")
     await hass.services.async_call(
-        DOMAIN, "set_timeout", {"area_id": kitchen, "timeout": {"minutes": 3}}, blocking=True
+        DOMAIN, "set_timeout", {"area_id": kitchen, "timeout": {"minutes": 1}}, blocking=True
     )
     hass.states.async_set(KITCHEN_PIR, STATE_ON)
     hass.states.async_set(KITCHEN_PIR, STATE_OFF)
     await hass.async_block_till_done()
-    assert hass.states.get("binary_sensor.kitchen_occupancy").attributes["timeout"] == 180  # type: ignore[union-attr]
+    assert hass.states.get("binary_sensor.kitchen_occupancy").attributes["timeout"] == 60  # type: ignore[union-attr]
     await hass.services.async_call(
         DOMAIN, "extend", {"area_id": kitchen, "duration": {"minutes": 30}}, blocking=True
     )

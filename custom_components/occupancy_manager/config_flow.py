@@ -13,10 +13,12 @@ from homeassistant.config_entries import (
     ConfigFlow,
     ConfigFlowResult,
     ConfigSubentryFlow,
+    OptionsFlowWithReload,
     SubentryFlowResult,
 )
 from homeassistant.const import Platform
 from homeassistant.core import callback
+from homeassistant.data_entry_flow import section
 from homeassistant.helpers import area_registry as ar
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import entity_registry as er
@@ -26,15 +28,42 @@ from homeassistant.helpers.selector import (
     DurationSelector,
     EntitySelector,
     EntitySelectorConfig,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
 )
 
 from .const import (
     CONF_AREA_ID,
     CONF_CAMERAS,
+    CONF_CONTRIBUTES,
+    CONF_DOOR_SENSORS,
+    CONF_FOLLOW_PARENT,
+    CONF_GRACE_PERIOD,
+    CONF_HIERARCHY,
+    CONF_MAX_TIMEOUT,
+    CONF_MIN_TIMEOUT,
+    CONF_OCCUPANT_SENSORS,
+    CONF_PARENT_AREA,
+    CONF_PET_SENSORS,
+    CONF_RULES,
+    CONF_STRATEGY,
     CONF_SUSTAIN_SENSORS,
     CONF_SUSTAIN_STARTS,
+    CONF_SUSTAIN_TIMEOUT,
     CONF_TIMEOUT,
+    CONF_TIMING,
     CONF_TRIGGER_SENSORS,
+    CONF_VACANCY_SENSORS,
+    CONF_WASP_IN_BOX,
+    DEFAULT_MAX_TIMEOUT,
+    DEFAULT_MIN_TIMEOUT,
+    DEFAULT_STRATEGY,
     DEFAULT_SUSTAIN_STARTS,
     DEFAULT_TIMEOUT,
     DOMAIN,
@@ -42,10 +71,43 @@ from .const import (
     SUBENTRY_AREA,
 )
 from .discovery import async_discover_area
+from .engine import StrategyKind
+from .engine.timeouts import parse_rules
 
 MAX_TIMEOUT = timedelta(hours=24)
 
-_ENTITY_LIST_KEYS = (CONF_TRIGGER_SENSORS, CONF_SUSTAIN_SENSORS, CONF_CAMERAS)
+_SENSOR_KEYS = (CONF_TRIGGER_SENSORS, CONF_SUSTAIN_SENSORS, CONF_VACANCY_SENSORS, CONF_DOOR_SENSORS)
+_ENTITY_LIST_KEYS = (*_SENSOR_KEYS, CONF_CAMERAS)
+_BINARY_SENSORS = EntitySelector(EntitySelectorConfig(domain=Platform.BINARY_SENSOR, multiple=True))
+
+TIMING_SCHEMA = probatio.Schema(
+    {
+        probatio.Required(CONF_STRATEGY, default=DEFAULT_STRATEGY): SelectSelector(
+            SelectSelectorConfig(
+                options=[kind.value for kind in StrategyKind],
+                mode=SelectSelectorMode.DROPDOWN,
+                translation_key="strategy",
+            )
+        ),
+        probatio.Optional(CONF_RULES, default=""): TextSelector(TextSelectorConfig(multiline=True)),
+        probatio.Required(CONF_MIN_TIMEOUT, default=dict(DEFAULT_MIN_TIMEOUT)): DurationSelector(),
+        probatio.Required(CONF_MAX_TIMEOUT, default=dict(DEFAULT_MAX_TIMEOUT)): DurationSelector(),
+        probatio.Optional(CONF_SUSTAIN_TIMEOUT): DurationSelector(),
+        probatio.Required(CONF_GRACE_PERIOD, default=0): NumberSelector(
+            NumberSelectorConfig(
+                min=0, max=120, step=1, mode=NumberSelectorMode.BOX, unit_of_measurement="s"
+            )
+        ),
+    }
+)
+HIERARCHY_SCHEMA = probatio.Schema(
+    {
+        probatio.Optional(CONF_PARENT_AREA): AreaSelector(),
+        probatio.Required(CONF_CONTRIBUTES, default=True): BooleanSelector(),
+        probatio.Required(CONF_FOLLOW_PARENT, default=False): BooleanSelector(),
+        probatio.Required(CONF_WASP_IN_BOX, default=False): BooleanSelector(),
+    }
+)
 
 STEP_AREA_SCHEMA = probatio.Schema({probatio.Required(CONF_AREA_ID): AreaSelector()})
 
@@ -53,16 +115,29 @@ STEP_AREA_SCHEMA = probatio.Schema({probatio.Required(CONF_AREA_ID): AreaSelecto
 # reconfigure stores an empty list; current and discovered values go in as suggestions.
 STEP_SENSORS_SCHEMA = probatio.Schema(
     {
-        probatio.Optional(CONF_TRIGGER_SENSORS, default=list): EntitySelector(
-            EntitySelectorConfig(domain=Platform.BINARY_SENSOR, multiple=True)
-        ),
-        probatio.Optional(CONF_SUSTAIN_SENSORS, default=list): EntitySelector(
-            EntitySelectorConfig(domain=Platform.BINARY_SENSOR, multiple=True)
-        ),
+        probatio.Optional(CONF_TRIGGER_SENSORS, default=list): _BINARY_SENSORS,
+        probatio.Optional(CONF_SUSTAIN_SENSORS, default=list): _BINARY_SENSORS,
+        probatio.Optional(CONF_VACANCY_SENSORS, default=list): _BINARY_SENSORS,
+        probatio.Optional(CONF_DOOR_SENSORS, default=list): _BINARY_SENSORS,
         probatio.Required(CONF_SUSTAIN_STARTS, default=DEFAULT_SUSTAIN_STARTS): BooleanSelector(),
         probatio.Required(CONF_TIMEOUT, default=dict(DEFAULT_TIMEOUT)): DurationSelector(),
         probatio.Optional(CONF_CAMERAS, default=list): EntitySelector(
             EntitySelectorConfig(domain=Platform.CAMERA, multiple=True)
+        ),
+        probatio.Optional(CONF_TIMING, default=dict): section(TIMING_SCHEMA, {"collapsed": True}),
+        probatio.Optional(CONF_HIERARCHY, default=dict): section(
+            HIERARCHY_SCHEMA, {"collapsed": True}
+        ),
+    }
+)
+
+OPTIONS_SCHEMA = probatio.Schema(
+    {
+        probatio.Optional(CONF_OCCUPANT_SENSORS, default=list): EntitySelector(
+            EntitySelectorConfig(domain=["sensor", "device_tracker"], multiple=True)
+        ),
+        probatio.Optional(CONF_PET_SENSORS, default=list): EntitySelector(
+            EntitySelectorConfig(domain=["sensor", "device_tracker"], multiple=True)
         ),
     }
 )
@@ -89,6 +164,27 @@ class OccupancyManagerConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> dict[str, type[ConfigSubentryFlow]]:
         """Return the subentry types the hub supports: {"area": AreaSubentryFlowHandler}."""
         return {SUBENTRY_AREA: AreaSubentryFlowHandler}
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> HubOptionsFlow:  # noqa: ARG004
+        """The hub options: who is where (occupant sensors) and pets."""
+        return HubOptionsFlow()
+
+
+class HubOptionsFlow(OptionsFlowWithReload):
+    """Occupant sensors (a state naming an area places a person there) and pets to ignore."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """One form; the hub reloads when it is saved."""
+        if user_input is not None:
+            return self.async_create_entry(data=user_input)
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(
+                OPTIONS_SCHEMA, self.config_entry.options
+            ),
+        )
 
 
 class AreaSubentryFlowHandler(ConfigSubentryFlow):
@@ -155,6 +251,7 @@ class AreaSubentryFlowHandler(ConfigSubentryFlow):
             suggested = {
                 CONF_TRIGGER_SENSORS: list(found.trigger),
                 CONF_SUSTAIN_SENSORS: list(found.sustain),
+                CONF_DOOR_SENSORS: list(found.doors),
                 CONF_CAMERAS: list(found.cameras),
             }
         else:
@@ -176,11 +273,32 @@ class AreaSubentryFlowHandler(ConfigSubentryFlow):
 
         if not trigger and not sustain:
             errors["base"] = "no_sensors"
-        if both := sorted(set(trigger) & set(sustain)):
-            errors[CONF_SUSTAIN_SENSORS] = "sensor_in_both_roles"
-            placeholders["both"] = ", ".join(both)
-        if cv.time_period_dict(user_input[CONF_TIMEOUT]) > MAX_TIMEOUT:
+        seen: set[str] = set()
+        both: set[str] = set()
+        for key in _SENSOR_KEYS:
+            chosen = set(user_input.get(key, []))
+            if overlap := chosen & seen:
+                both |= overlap
+                errors.setdefault(key, "sensor_in_both_roles")
+            seen |= chosen
+        if both:
+            placeholders["both"] = ", ".join(sorted(both))
+        timeout = cv.time_period_dict(user_input[CONF_TIMEOUT])
+        if timeout > MAX_TIMEOUT:
             errors[CONF_TIMEOUT] = "invalid_timeout"
+        timing = user_input.get(CONF_TIMING, {})
+        low = cv.time_period_dict(timing.get(CONF_MIN_TIMEOUT, DEFAULT_MIN_TIMEOUT))
+        high = cv.time_period_dict(timing.get(CONF_MAX_TIMEOUT, DEFAULT_MAX_TIMEOUT))
+        if low > high:
+            errors[CONF_TIMING] = "invalid_bounds"
+        try:
+            parse_rules(timing.get(CONF_RULES, ""))
+        except ValueError as err:
+            errors[CONF_TIMING] = "invalid_rules"
+            placeholders["rule_error"] = str(err)
+        parent = user_input.get(CONF_HIERARCHY, {}).get(CONF_PARENT_AREA)
+        if parent is not None and parent == self._area_id:
+            errors[CONF_HIERARCHY] = "parent_is_self"
 
         ent_reg = er.async_get(self.hass)
         unknown: list[str] = []

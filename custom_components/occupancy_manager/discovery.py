@@ -14,7 +14,12 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 
-from .const import DOMAIN, SUSTAIN_DEVICE_CLASSES, TRIGGER_DEVICE_CLASSES
+from .const import (
+    DOMAIN,
+    DOOR_DEVICE_CLASSES,
+    SUSTAIN_DEVICE_CLASSES,
+    TRIGGER_DEVICE_CLASSES,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,12 +29,14 @@ class DiscoveredArea:
     Attributes:
         trigger: binary sensors whose device class marks momentary evidence (motion).
         sustain: binary sensors whose device class marks held presence (occupancy, presence).
+        doors: binary sensors of device class door or garage_door (boundary role).
         cameras: camera entities.
     """
 
     trigger: tuple[str, ...] = ()
     sustain: tuple[str, ...] = ()
     cameras: tuple[str, ...] = ()
+    doors: tuple[str, ...] = ()
 
 
 @callback
@@ -52,6 +59,7 @@ def async_discover_area(hass: HomeAssistant, area_id: str) -> DiscoveredArea:
     trigger: set[str] = set()
     sustain: set[str] = set()
     cameras: set[str] = set()
+    doors: set[str] = set()
     for entry in entries:
         if entry.disabled_by or entry.hidden_by or entry.platform == DOMAIN:
             continue
@@ -63,9 +71,12 @@ def async_discover_area(hass: HomeAssistant, area_id: str) -> DiscoveredArea:
                 trigger.add(entry.entity_id)
             elif device_class in SUSTAIN_DEVICE_CLASSES:
                 sustain.add(entry.entity_id)
+            elif device_class in DOOR_DEVICE_CLASSES:
+                doors.add(entry.entity_id)
 
     return DiscoveredArea(
         trigger=tuple(sorted(trigger)),
         sustain=tuple(sorted(sustain)),
         cameras=tuple(sorted(cameras)),
+        doors=tuple(sorted(doors)),
     )

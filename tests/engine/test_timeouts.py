@@ -51,10 +51,17 @@ def test_time_of_day_rules(when: datetime, expected: float) -> None:
     assert area_timeout(SEED_000, 300, when, None) == expected
 
 
-def test_bounds_apply_to_every_strategy() -> None:
-    bounded = TimeoutPolicy(min_timeout=120, max_timeout=600)
-    assert area_timeout(bounded, 30, local(12), None) == 120
-    assert area_timeout(bounded, 3600, local(12), None) == 600
+def test_bounds_limit_what_strategies_choose() -> None:
+    fixed = TimeoutPolicy(min_timeout=120, max_timeout=600)
+    assert area_timeout(fixed, 30, local(12), None) == 30  # the user's own number is literal
+    night = TimeoutPolicy(
+        kind=StrategyKind.TIME_OF_DAY,
+        rules=(TimeOfDayRule(0, 24, multiplier=0.1),),
+        min_timeout=120,
+        max_timeout=600,
+    )
+    assert area_timeout(night, 300, local(12), None) == 120
+    assert area_timeout(night, 30000, local(12), None) == 600
     adaptive = TimeoutPolicy(kind=StrategyKind.ADAPTIVE, min_timeout=120, max_timeout=600)
     assert area_timeout(adaptive, 300, local(12), 1000) == 600
     assert area_timeout(adaptive, 300, local(12), 100) == 200  # 2 x mean (seed 000)

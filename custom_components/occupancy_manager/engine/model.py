@@ -133,14 +133,15 @@ class TimeOfDayRule:
 
 @dataclass(frozen=True, slots=True)
 class TimeoutPolicy:
-    """How the area timeout is computed; bounds apply to every strategy.
+    """How the area timeout is computed; bounds limit what a strategy chooses.
 
     Attributes:
         kind: fixed (the base timeout), time_of_day (first matching rule), or adaptive
             (`adaptive_factor` x the mean session duration learned so far, seed 000: 2x).
         rules: time-of-day rules, first match wins.
-        min_timeout, max_timeout: bounds in seconds. The engine's defaults are neutral (0, inf);
-            the integration's area defaults are 2-10 min (seed 000).
+        min_timeout, max_timeout: bounds in seconds for the time-of-day and adaptive strategies
+            (a fixed timeout is literal). The engine's defaults are neutral (0, inf); the
+            integration's area defaults are 2-10 min (seed 000).
     """
 
     kind: StrategyKind = StrategyKind.FIXED

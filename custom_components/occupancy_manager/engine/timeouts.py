@@ -2,7 +2,8 @@
 
 Seed 000 ("occupancy timer system"): time-of-day rules such as night 3 min and peak hours x1.5;
 adaptive = 2 x the mean session duration learned from history; every strategy is bounded
-(default 2-10 min). Explicit per-role or per-sensor timeouts are literal and bypass all of this.
+(default 2-10 min). The bounds limit what a strategy chooses (time of day, adaptive); a fixed
+timeout, and explicit per-role or per-sensor timeouts, are the user's own numbers and literal.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ def area_timeout(
     `learned_mean` is the mean session duration in seconds (None before any was learned, in
     which case the adaptive strategy uses `base`).
     """
+    if policy.kind is StrategyKind.FIXED:
+        return base
     timeout = base
     if policy.kind is StrategyKind.TIME_OF_DAY:
         hour = local_now.hour + local_now.minute / 60 + local_now.second / 3600
