@@ -5,6 +5,7 @@ All datetimes are timezone-aware (UTC by convention); all durations are seconds.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -74,6 +75,11 @@ class StrategyKind(StrEnum):
     FIXED = "fixed"
     TIME_OF_DAY = "time_of_day"
     ADAPTIVE = "adaptive"
+
+
+def _duration_ok(seconds: float) -> bool:
+    """A usable duration: finite and not negative (NaN and inf break timedelta)."""
+    return math.isfinite(seconds) and seconds >= 0
 
 
 class SnapshotError(ValueError):
@@ -198,13 +204,13 @@ class AreaConfig:
 
     def __post_init__(self) -> None:
         """Reject impossible configurations early."""
-        if self.timeout < 0:
+        if not _duration_ok(self.timeout):
             raise ValueError(f"{self.area_id}: timeout must be >= 0 seconds, got {self.timeout}")
-        if self.grace_period < 0 or (self.stuck_sustain_after or 1) <= 0:
+        if not _duration_ok(self.grace_period) or not _duration_ok(self.stuck_sustain_after or 1):
             raise ValueError(f"{self.area_id}: grace period and stuck time must be >= 0 seconds")
-        if any(value < 0 for value in self.role_timeouts.values()):
+        if not all(_duration_ok(value) for value in self.role_timeouts.values()):
             raise ValueError(f"{self.area_id}: role timeouts must be >= 0 seconds")
-        if any(s.timeout is not None and s.timeout < 0 for s in self.sensors):
+        if not all(s.timeout is None or _duration_ok(s.timeout) for s in self.sensors):
             raise ValueError(f"{self.area_id}: sensor timeouts must be >= 0 seconds")
 
 

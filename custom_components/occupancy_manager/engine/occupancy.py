@@ -407,16 +407,21 @@ class OccupancyEngine:
         out: list[Transition] = []
         stuck: list[StuckChange] = []
         on = set(on_sources)
-        for source in on:
-            for node, sensor in self._by_source.get(source, ()):
-                if source in node.stuck:
-                    continue
-                self._sensor_on(node, sensor, now, out)
+        # A hold that is still on continues (no flicker); every other stale timer ends first
+        # (restart_expired), and only then do sensors on now start new sessions.
         for node in self._nodes.values():
+            record = stored.get(node.id)
+            if node.own and isinstance(record, Mapping) and record.get("held") is True:
+                mine = {s.entity_id for s in node.config.sensors}
+                node.active.update((on & mine) - node.stuck)
             node.stuck &= on
             if node.own and not node.active:
                 self._arm(node, now)
         self._expire(now, out, stuck, restart=True)
+        for source in on:
+            for node, sensor in self._by_source.get(source, ()):
+                if source not in node.stuck:
+                    self._sensor_on(node, sensor, now, out)
         for node in self._order:
             self._refresh(node, now, Reason.RESTART_EXPIRED, None, out)
         return Result(tuple(out), self.next_wakeup(), tuple(stuck))
