@@ -8,7 +8,6 @@ event times, so a month of data replays in about a second.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import statistics
 import sys
 from collections import Counter
@@ -29,39 +28,16 @@ from .casas import (
     read_events,
     read_mapping,
 )
+from .engine_loader import load_engine
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
-    from types import ModuleType
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-ENGINE_DIR = REPO_ROOT / "custom_components" / "occupancy_manager" / "engine"
-
-
-def _load_engine() -> ModuleType:
-    """Import the engine package on its own, as `devtools._engine`.
-
-    A plain import would first run the integration's `__init__`, which imports Home Assistant;
-    the engine itself is pure, and replaying must not depend on the HA side.
-    """
-    name = f"{__name__.rpartition('.')[0] or 'devtools'}._engine"
-    if (loaded := sys.modules.get(name)) is not None:
-        return loaded
-    spec = importlib.util.spec_from_file_location(
-        name, ENGINE_DIR / "__init__.py", submodule_search_locations=[str(ENGINE_DIR)]
-    )
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot load the occupancy engine from {ENGINE_DIR}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-if TYPE_CHECKING:
     from custom_components.occupancy_manager import engine
 else:
-    engine = _load_engine()
+    engine = load_engine()
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 DEFAULT_TIMEOUT = 300.0
 _ROLES = {

@@ -707,6 +707,21 @@ def test_restore_timer_expired_during_downtime_with_a_sensor_on_starts_a_new_ses
     assert engine.state("kitchen").since == at(1000)
 
 
+def test_restore_held_area_whose_holding_sensor_cleared_during_downtime_starts_a_new_session(
+    held_snapshot: dict[str, Any],
+) -> None:
+    engine, result = restored(held_snapshot, 5000, on_sources=(PIR_2,))
+
+    assert result == Result(
+        (
+            vacant("kitchen", 500, PIR, 500.0, Reason.RESTART_EXPIRED),
+            occupied("kitchen", 5000, Reason.TRIGGER, PIR_2),
+        ),
+        None,
+    )
+    assert engine.state("kitchen").since == at(5000)
+
+
 def test_restore_unknown_on_source_is_ignored(engine: OccupancyEngine) -> None:
     _, result = restored(engine.export(at(0)), 100, on_sources=(UNKNOWN,))
 

@@ -38,6 +38,7 @@ from .model import (
     SensorConfig,
     SensorRole,
     SnapshotError,
+    StrategyKind,
     StuckChange,
     Transition,
 )
@@ -50,7 +51,7 @@ from .node import (
     role_of,
     str_set,
 )
-from .timeouts import area_timeout, sensor_timeout
+from .timeouts import area_timeout
 
 SNAPSHOT_VERSION = 2
 # A person can keep a PIR on for a long time (exercise, cooking); never call a trigger stuck
@@ -407,16 +408,7 @@ class OccupancyEngine:
         out: list[Transition] = []
         stuck: list[StuckChange] = []
         on = set(on_sources)
-        # A hold that is still on continues (no flicker); every other stale timer ends first
-        # (restart_expired), and only then do sensors on now start new sessions.
-        for node in self._nodes.values():
-            record = stored.get(node.id)
-            if node.own and isinstance(record, Mapping) and record.get("held") is True:
-                mine = {s.entity_id for s in node.config.sensors}
-                node.active.update((on & mine) - node.stuck)
-            node.stuck &= on
-            if node.own and not node.active:
-                self._arm(node, now)
+        self._resume_holds(stored, on, now)
         self._expire(now, out, stuck, restart=True)
         for source in on:
             for node, sensor in self._by_source.get(source, ()):
@@ -425,6 +417,22 @@ class OccupancyEngine:
         for node in self._order:
             self._refresh(node, now, Reason.RESTART_EXPIRED, None, out)
         return Result(tuple(out), self.next_wakeup(), tuple(stuck))
+
+    def _resume_holds(self, stored: Mapping[str, Any], on: set[str], now: datetime) -> None:
+        """Continue holds whose sensor is on again; arm the other timers.
+
+        A hold that is on again never flickers; the other timers are armed so that stale ones end
+        (restart_expired) before sensors that are on start new sessions.
+        """
+        for node in self._nodes.values():
+            record = stored.get(node.id)
+            if node.own and isinstance(record, Mapping) and record.get("held") is True:
+                mine = {s.entity_id for s in node.config.sensors}
+                holding = str_set(record.get("active", record.get("active_sensors"))) & mine
+                node.active.update((on & holding) - node.stuck)
+            node.stuck &= on
+            if node.own and not node.active:
+                self._arm(node, now)
 
     # --------------------------------------------------------------- evidence
 
@@ -761,16 +769,19 @@ class OccupancyEngine:
     # ---------------------------------------------------------------- helpers
 
     def _area_timeout(self, node: Node, now: datetime) -> float:
-        return area_timeout(
-            node.config.policy, node.base_timeout, now.astimezone(self._tz), node.learned.mean
-        )
+        policy = node.config.policy
+        if policy.kind is StrategyKind.FIXED:
+            return node.base_timeout  # the hot path: no time zone conversion needed
+        return area_timeout(policy, node.base_timeout, now.astimezone(self._tz), node.learned.mean)
 
     def _timeout_for(
         self, node: Node, sensor: SensorConfig | None, role: SensorRole, now: datetime
     ) -> float:
-        return sensor_timeout(
-            node.config, sensor, role, now, self._tz, node.base_timeout, node.learned.mean
-        )
+        if sensor is not None and sensor.timeout is not None:
+            return sensor.timeout
+        if (role_timeout := node.config.role_timeouts.get(role)) is not None:
+            return role_timeout
+        return self._area_timeout(node, now)
 
     def _restore_evidence(
         self, node: Node, record: Mapping[str, Any], saved_at: datetime, unknown: set[str]

@@ -9,16 +9,9 @@ timeout, and explicit per-role or per-sensor timeouts, are the user's own number
 from __future__ import annotations
 
 import re
-from datetime import datetime, tzinfo
+from datetime import datetime
 
-from .model import (
-    AreaConfig,
-    SensorConfig,
-    SensorRole,
-    StrategyKind,
-    TimeOfDayRule,
-    TimeoutPolicy,
-)
+from .model import StrategyKind, TimeOfDayRule, TimeoutPolicy
 
 
 def area_timeout(
@@ -43,27 +36,6 @@ def area_timeout(
     elif policy.kind is StrategyKind.ADAPTIVE and learned_mean is not None:
         timeout = policy.adaptive_factor * learned_mean
     return min(max(timeout, policy.min_timeout), policy.max_timeout)
-
-
-def sensor_timeout(
-    config: AreaConfig,
-    sensor: SensorConfig | None,
-    role: SensorRole,
-    now: datetime,
-    tz: tzinfo,
-    base: float,
-    learned_mean: float | None,
-) -> float:
-    """Seconds the evidence of `sensor` (or of a role: identity = SUSTAIN) lasts once cleared.
-
-    Order: the sensor's own timeout, then the area's role timeout, then the area timeout from
-    the policy (with `base` being the configured or runtime-set area timeout).
-    """
-    if sensor is not None and sensor.timeout is not None:
-        return sensor.timeout
-    if (role_timeout := config.role_timeouts.get(role)) is not None:
-        return role_timeout
-    return area_timeout(config.policy, base, now.astimezone(tz), learned_mean)
 
 
 class RunningMean:
