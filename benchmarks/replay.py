@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from devtools.engine_loader import engine_module
+
 from .datasets import DATA_ROOT, LOADERS, Dataset, DatasetMissingError
 from .groundtruth import (
     Intervals,
@@ -38,7 +40,7 @@ from .groundtruth import (
     state_score,
     targets,
 )
-from .simulate import Run, Variant, engine_module, run_variant
+from .simulate import Run, Variant, run_variant
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

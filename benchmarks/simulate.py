@@ -14,15 +14,12 @@ The engine and the learner are imported without Home Assistant, as `devtools/rep
 from __future__ import annotations
 
 import heapq
-import importlib
-import importlib.util
-import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from devtools.casas import SensorKind
+from devtools.engine_loader import engine_module, load_engine
 
 from .groundtruth import Intervals, epoch
 
@@ -34,33 +31,8 @@ if TYPE_CHECKING:
 
     from .datasets import Dataset
 
-ENGINE_DIR = (
-    Path(__file__).resolve().parents[1] / "custom_components" / "occupancy_manager" / "engine"
-)
-_PACKAGE = "benchmarks._engine"
 _HOUR = timedelta(hours=1)
 _NO_BOUNDS = 10 * 86400.0
-
-
-def load_engine() -> ModuleType:
-    """The engine package, imported on its own (the integration's `__init__` needs HA)."""
-    if (loaded := sys.modules.get(_PACKAGE)) is not None:
-        return loaded
-    spec = importlib.util.spec_from_file_location(
-        _PACKAGE, ENGINE_DIR / "__init__.py", submodule_search_locations=[str(ENGINE_DIR)]
-    )
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot load the occupancy engine from {ENGINE_DIR}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[_PACKAGE] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-def engine_module(name: str) -> ModuleType:
-    """A submodule of the engine package (`learning`, `sessions`, `model`)."""
-    load_engine()
-    return importlib.import_module(f"{_PACKAGE}.{name}")
 
 
 @dataclass(frozen=True, slots=True)
