@@ -904,3 +904,10 @@ def test_restore_tolerates_garbage_in_descriptive_fields(timer_snapshot: dict[st
     assert state.reason is None
     assert state.last_sensor is None
     assert engine.tick(at(310)).transitions == (vacant("kitchen", 310, None, None, Reason.TIMEOUT),)
+
+
+def test_restore_rejects_a_boolean_version(engine: OccupancyEngine) -> None:
+    snapshot = engine.export(at(0))
+    snapshot["version"] = True  # True == 1 in Python; a snapshot never stores a boolean
+    with pytest.raises(SnapshotError):
+        engine.restore(snapshot, at(1))

@@ -382,7 +382,8 @@ class OccupancyEngine:
         Raises:
             SnapshotError: the snapshot is not a mapping of a supported version.
         """
-        if not isinstance(snapshot, Mapping) or snapshot.get("version") not in (1, 2):
+        version = snapshot.get("version") if isinstance(snapshot, Mapping) else None
+        if type(version) is not int or version not in (1, SNAPSHOT_VERSION):
             raise SnapshotError("unsupported or missing snapshot version")
         saved_at = parse_time(snapshot.get("saved_at"))
         stored = snapshot.get("areas")
@@ -410,7 +411,7 @@ class OccupancyEngine:
         on = set(on_sources)
         self._resume_holds(stored, on, now)
         self._expire(now, out, stuck, restart=True)
-        for source in on:
+        for source in sorted(on):  # sorted: the same transitions in the same order every run
             for node, sensor in self._by_source.get(source, ()):
                 if source not in node.stuck:
                     self._sensor_on(node, sensor, now, out)
