@@ -222,3 +222,15 @@ async def test_stuck_sensor_raises_and_clears_repair(
     await hass.async_block_till_done()
     assert state_of(hass, "binary_sensor.kitchen_occupancy_stuck_sensors") == STATE_OFF
     assert not [k for k in ir.async_get(hass).issues if k[0] == DOMAIN]
+
+
+async def test_diagnostics_redact_people(hass: HomeAssistant, ground: MockConfigEntry) -> None:
+    from custom_components.occupancy_manager.diagnostics import (  # noqa: PLC0415
+        async_get_config_entry_diagnostics,
+    )
+
+    data = await async_get_config_entry_diagnostics(hass, ground)
+    assert data["options"] == {"occupant_sensors": "**REDACTED**", "pet_sensors": "**REDACTED**"}
+    hall = next(s for s in data["states"].values() if s["occupants"] == 1)
+    assert "Anna" not in str(data)
+    assert hall["occupied"] is False
