@@ -22,7 +22,7 @@ reorders transitions.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
@@ -145,11 +145,7 @@ class OccupancyEngine:
 
     def tick(self, now: datetime) -> Result:
         """Run every timer due at or before `now`."""
-        out: list[Transition] = []
-        stuck: list[StuckChange] = []
-        self._now = now
-        self._expire(now, out, stuck, restart=False)
-        return Result(tuple(out), self.next_wakeup(), tuple(stuck))
+        return self._run(now)
 
     def next_wakeup(self) -> datetime | None:
         """The earliest pending timer, or None."""
@@ -171,13 +167,12 @@ class OccupancyEngine:
         Raises:
             KeyError: unknown area_id.
         """
-        out: list[Transition] = []
-        stuck: list[StuckChange] = []
-        self._now = now
-        self._expire(now, out, stuck, restart=False)
         new = self._nodes[area_id] if area_id is not None else None
         old = self._person_area.get(person)
-        if not pet and old is not new:
+        if pet or old is new:
+            return self._run(now)
+
+        def move(_out: list[Transition]) -> None:
             key = PERSON_PREFIX + person
             if old is not None:
                 old.occupants.discard(person)
@@ -188,8 +183,8 @@ class OccupancyEngine:
                 self._person_area[person] = new
                 if new.own:
                     self._hold(new, key)
-            self._expire(now, out, stuck, restart=False)
-        return Result(tuple(out), self.next_wakeup(), tuple(stuck))
+
+        return self._run(now, move)
 
     def force_occupied(self, area_id: str, now: datetime, duration: float | None = None) -> Result:
         """Make a node occupied now (reason manual).
@@ -204,21 +199,17 @@ class OccupancyEngine:
         if duration is not None and duration < 0:
             raise ValueError("duration must be >= 0 seconds")
         node = self._nodes[area_id]
-        out: list[Transition] = []
-        stuck: list[StuckChange] = []
-        self._now = now
-        self._expire(now, out, stuck, restart=False)
-        seconds = duration if duration is not None else self._area_timeout(node, now)
-        self._extend_evidence(node, now + timedelta(seconds=seconds))
-        node.last_sensor = None
-        if node.own:
+
+        def occupy(out: list[Transition]) -> None:
+            seconds = duration if duration is not None else self._area_timeout(node, now)
+            if not node.own:
+                self._start_own(node, now, now, Reason.MANUAL, None, out)
+            self._extend_evidence(node, now + timedelta(seconds=seconds))
+            node.last_sensor = None
             if not node.active:
                 self._arm(node, now)
-        else:
-            self._start_own(node, now, now, Reason.MANUAL, None, out)
-            self._arm(node, now)
-        self._expire(now, out, stuck, restart=False)
-        return Result(tuple(out), self.next_wakeup(), tuple(stuck))
+
+        return self._run(now, occupy)
 
     def extend(self, area_id: str, seconds: float, now: datetime) -> Result:
         """Keep a node occupied for at least `seconds` more (occupying it if vacant).
@@ -243,18 +234,16 @@ class OccupancyEngine:
         if duration is not None and duration < 0:
             raise ValueError("duration must be >= 0 seconds")
         node = self._nodes[area_id]
-        out: list[Transition] = []
-        stuck: list[StuckChange] = []
-        self._now = now
-        self._expire(now, out, stuck, restart=False)
-        if duration is not None:
-            self._set_lock(
-                node, Lock(LockMode.BLOCK_OCCUPIED, expires=now + timedelta(seconds=duration))
-            )
-        self._end_own(node, now, Reason.MANUAL, None, out)
-        if duration is not None:
-            self._refresh_locked(node, now, out)
-        return Result(tuple(out), self.next_wakeup(), tuple(stuck))
+
+        def vacate(out: list[Transition]) -> None:
+            if duration is not None:
+                block = Lock(LockMode.BLOCK_OCCUPIED, expires=now + timedelta(seconds=duration))
+                self._set_lock(node, block)
+            self._end_own(node, now, Reason.MANUAL, None, out)
+            if duration is not None:
+                self._refresh_locked(node, now, out)
+
+        return self._run(now, vacate)
 
     def lock(
         self,
@@ -273,16 +262,13 @@ class OccupancyEngine:
         if expires is not None and expires <= now:
             raise ValueError("a lock must expire after now")
         node = self._nodes[area_id]
-        out: list[Transition] = []
-        stuck: list[StuckChange] = []
-        self._now = now
-        self._expire(now, out, stuck, restart=False)
-        old = node.lock
-        self._set_lock(node, Lock(mode, scope, expires))
-        self._refresh_locked(
-            node, now, out, widen=old is not None and old.scope is LockScope.SUBTREE
-        )
-        return Result(tuple(out), self.next_wakeup(), tuple(stuck))
+
+        def apply(out: list[Transition]) -> None:
+            widen = node.lock is not None and node.lock.scope is LockScope.SUBTREE
+            self._set_lock(node, Lock(mode, scope, expires))
+            self._refresh_locked(node, now, out, widen=widen)
+
+        return self._run(now, apply)
 
     def unlock(self, area_id: str, now: datetime) -> Result:
         """Remove a node's own lock; its state follows the evidence again.
@@ -291,15 +277,14 @@ class OccupancyEngine:
             KeyError: unknown area_id.
         """
         node = self._nodes[area_id]
-        out: list[Transition] = []
-        stuck: list[StuckChange] = []
-        self._now = now
-        self._expire(now, out, stuck, restart=False)
-        if node.lock is not None:
-            scope = node.lock.scope
-            node.lock = None
-            self._refresh_locked(node, now, out, widen=scope is LockScope.SUBTREE)
-        return Result(tuple(out), self.next_wakeup(), tuple(stuck))
+
+        def remove(out: list[Transition]) -> None:
+            if node.lock is not None:
+                widen = node.lock.scope is LockScope.SUBTREE
+                node.lock = None
+                self._refresh_locked(node, now, out, widen=widen)
+
+        return self._run(now, remove)
 
     def set_timeout(self, area_id: str, seconds: float | None, now: datetime) -> Result:
         """Change a node's base timeout at runtime (None: back to the configured one).
@@ -434,6 +419,19 @@ class OccupancyEngine:
             node.stuck &= on
             if node.own and not node.active:
                 self._arm(node, now)
+
+    def _run(
+        self, now: datetime, change: Callable[[list[Transition]], None] | None = None
+    ) -> Result:
+        """Run due timers, apply `change` (which appends its transitions), run timers due now."""
+        out: list[Transition] = []
+        stuck: list[StuckChange] = []
+        self._now = now
+        self._expire(now, out, stuck, restart=False)
+        if change is not None:
+            change(out)
+            self._expire(now, out, stuck, restart=False)
+        return Result(tuple(out), self.next_wakeup(), tuple(stuck))
 
     # --------------------------------------------------------------- evidence
 
