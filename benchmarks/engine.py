@@ -404,44 +404,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     ]
     _emit(lines)
 
-    ours, report = _measure_ours(workload, stamps, parents, args)
-    base, base_report = _measure_baseline(workload, stamps, parents, args)
+    # Each engine's inputs are built right before its own runs: building the other's first
+    # changes the memory layout and measurably slows the run (see benchmarks/README.md).
+    areas, inputs = our_areas(workload), our_inputs(workload, stamps)
+    ours, report = _measure("ours", lambda: run_ours(areas, inputs, parents), args)
+    configs, base_inputs = baseline_configs(workload), baseline_inputs(workload, stamps)
+    base, base_report = _measure(
+        "baseline", lambda: run_baseline(configs, base_inputs, parents), args
+    )
     _emit(table(ours, base, len(workload), args.repeat))
     if (text := report or base_report) is not None:
         _emit(["", f"profile of {args.profile} (cProfile, sorted by own time):", text])
     return 0
 
 
-def _measure_ours(
-    workload: Workload,
-    stamps: Sequence[datetime],
-    parents: frozenset[str],
-    args: argparse.Namespace,
+def _measure(
+    name: str, run_once: Callable[[], Run], args: argparse.Namespace
 ) -> tuple[Run, str | None]:
-    areas = our_areas(workload)
-    inputs = our_inputs(workload, stamps)
-    run = best_of(args.repeat, lambda: run_ours(areas, inputs, parents))
+    """Best of `--repeat` runs; peak memory of one more; a profile if `--profile name`."""
+    run = best_of(args.repeat, run_once)
     if not args.skip_memory:
-        run.peak = peak_bytes(lambda: run_ours(areas, inputs, parents))
-    if args.profile == "ours":
-        return run, profile(lambda: run_ours(areas, inputs, parents))
-    return run, None
-
-
-def _measure_baseline(
-    workload: Workload,
-    stamps: Sequence[datetime],
-    parents: frozenset[str],
-    args: argparse.Namespace,
-) -> tuple[Run, str | None]:
-    configs = baseline_configs(workload)
-    inputs = baseline_inputs(workload, stamps)
-    run = best_of(args.repeat, lambda: run_baseline(configs, inputs, parents))
-    if not args.skip_memory:
-        run.peak = peak_bytes(lambda: run_baseline(configs, inputs, parents))
-    if args.profile == "baseline":
-        return run, profile(lambda: run_baseline(configs, inputs, parents))
-    return run, None
+        run.peak = peak_bytes(run_once)
+    return run, profile(run_once) if args.profile == name else None
 
 
 def _parser() -> argparse.ArgumentParser:

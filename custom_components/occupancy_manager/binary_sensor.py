@@ -10,10 +10,11 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .areas import RollupSetup
 from .coordinator import OccupancyCoordinator
 from .data import OccupancyConfigEntry
 from .engine import AreaState, NodeKind
-from .entity import OccupancyAreaEntity, OccupancyRollupEntity
+from .entity import OccupancyAreaEntity, OccupancyNodeEntity, OccupancyRollupEntity
 
 PARALLEL_UPDATES = 0
 
@@ -53,7 +54,23 @@ def explain(state: AreaState, coordinator: OccupancyCoordinator) -> dict[str, An
     }
 
 
-class OccupancyBinarySensor(OccupancyAreaEntity, BinarySensorEntity):
+class _OccupancyView(OccupancyNodeEntity, BinarySensorEntity):
+    """On while the node is occupied; attributes explain why (see `explain`)."""
+
+    _attr_device_class = BinarySensorDeviceClass.OCCUPANCY
+
+    @property
+    def is_on(self) -> bool:
+        """Whether the node is occupied."""
+        return self.node_state.occupied
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """Why the node has this state."""
+        return explain(self.node_state, self.coordinator)
+
+
+class OccupancyBinarySensor(OccupancyAreaEntity, _OccupancyView):
     """On while the area is occupied.
 
     Attributes: `reason` (why it has this state), `since`, `occupied_until` (None while a sensor
@@ -61,19 +78,8 @@ class OccupancyBinarySensor(OccupancyAreaEntity, BinarySensorEntity):
     `occupants` (names), `lock` (mode in force).
     """
 
-    _attr_device_class = BinarySensorDeviceClass.OCCUPANCY
     _attr_translation_key = "occupancy"
     _attr_name = None  # the device's main feature: named like the device
-
-    @property
-    def is_on(self) -> bool:
-        """Whether the area is occupied."""
-        return self.coordinator.engine.state(self.area.area_id).occupied
-
-    @property
-    def extra_state_attributes(self) -> dict[str, Any]:
-        """Why the area has this state."""
-        return explain(self.coordinator.engine.state(self.area.area_id), self.coordinator)
 
 
 class StuckSensorsBinarySensor(OccupancyAreaEntity, BinarySensorEntity):
@@ -86,22 +92,18 @@ class StuckSensorsBinarySensor(OccupancyAreaEntity, BinarySensorEntity):
     @property
     def is_on(self) -> bool:
         """Whether any sensor of the area is flagged stuck."""
-        return bool(self.coordinator.engine.state(self.area.area_id).stuck_sensors)
+        return bool(self.node_state.stuck_sensors)
 
     @property
     def extra_state_attributes(self) -> dict[str, Any]:
         """The stuck sensors."""
-        return {
-            "stuck_sensors": list(self.coordinator.engine.state(self.area.area_id).stuck_sensors)
-        }
+        return {"stuck_sensors": list(self.node_state.stuck_sensors)}
 
 
-class RollupOccupancyBinarySensor(OccupancyRollupEntity, BinarySensorEntity):
+class RollupOccupancyBinarySensor(OccupancyRollupEntity, _OccupancyView):
     """On while any contributing area of the floor (or of the home) is occupied."""
 
-    _attr_device_class = BinarySensorDeviceClass.OCCUPANCY
-
-    def __init__(self, coordinator: OccupancyCoordinator, rollup: Any, key: str) -> None:
+    def __init__(self, coordinator: OccupancyCoordinator, rollup: RollupSetup, key: str) -> None:
         """Name from the floor's name, or "Home occupancy"."""
         super().__init__(coordinator, rollup, key)
         if rollup.kind is NodeKind.HOME:
@@ -109,13 +111,3 @@ class RollupOccupancyBinarySensor(OccupancyRollupEntity, BinarySensorEntity):
         else:
             self._attr_translation_key = "floor_occupancy"
             self._attr_translation_placeholders = {"floor": rollup.name}
-
-    @property
-    def is_on(self) -> bool:
-        """Whether the floor or home is occupied."""
-        return self.coordinator.engine.state(self.rollup.node_id).occupied
-
-    @property
-    def extra_state_attributes(self) -> dict[str, Any]:
-        """Why: reason (a child, or a lock), since, occupants."""
-        return explain(self.coordinator.engine.state(self.rollup.node_id), self.coordinator)

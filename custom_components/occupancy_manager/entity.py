@@ -10,6 +10,7 @@ from homeassistant.helpers.entity import Entity
 from .areas import AreaSetup, RollupSetup
 from .const import DOMAIN, HUB_TITLE
 from .coordinator import OccupancyCoordinator
+from .engine import AreaState
 
 DEVICE_NAME = "Occupancy"
 
@@ -31,25 +32,46 @@ def area_device_info(hass: HomeAssistant, area: AreaSetup) -> DeviceInfo:
     )
 
 
-class OccupancyAreaEntity(Entity):
-    """An entity of one area; it re-renders whenever the coordinator says the area changed."""
+class OccupancyNodeEntity(Entity):
+    """A thin view of one engine node (area, floor or home); re-renders when it changes."""
 
     _attr_has_entity_name = True
     _attr_should_poll = False
 
-    def __init__(self, coordinator: OccupancyCoordinator, area: AreaSetup, key: str) -> None:
-        """Name from `translation_key`; unique_id from the subentry id and `key`."""
+    def __init__(
+        self, coordinator: OccupancyCoordinator, node_id: str, unique_id: str, device: DeviceInfo
+    ) -> None:
+        """A view of `node_id` with a stable unique_id on `device`."""
         self.coordinator = coordinator
-        self.area = area
-        self._attr_unique_id = f"{area.subentry_id}_{key}"
-        self._attr_device_info = area_device_info(coordinator.hass, area)
+        self.node_id = node_id
+        self._attr_unique_id = unique_id
+        self._attr_device_info = device
+
+    @property
+    def node_state(self) -> AreaState:
+        """The node's current state from the engine."""
+        return self.coordinator.engine.state(self.node_id)
 
     async def async_added_to_hass(self) -> None:
-        """Follow the coordinator's updates for this area."""
+        """Follow the coordinator's updates for this node."""
         await super().async_added_to_hass()
         self.async_on_remove(
-            self.coordinator.async_add_listener(self.area.area_id, self.async_write_ha_state)
+            self.coordinator.async_add_listener(self.node_id, self.async_write_ha_state)
         )
+
+
+class OccupancyAreaEntity(OccupancyNodeEntity):
+    """An entity of one area, on the device of the area's subentry."""
+
+    def __init__(self, coordinator: OccupancyCoordinator, area: AreaSetup, key: str) -> None:
+        """Name from `translation_key`; unique_id from the subentry id and `key`."""
+        super().__init__(
+            coordinator,
+            area.area_id,
+            f"{area.subentry_id}_{key}",
+            area_device_info(coordinator.hass, area),
+        )
+        self.area = area
 
 
 def hub_device_info(coordinator: OccupancyCoordinator) -> DeviceInfo:
@@ -63,22 +85,15 @@ def hub_device_info(coordinator: OccupancyCoordinator) -> DeviceInfo:
     )
 
 
-class OccupancyRollupEntity(Entity):
+class OccupancyRollupEntity(OccupancyNodeEntity):
     """An entity of a floor or the home, on the hub device."""
-
-    _attr_has_entity_name = True
-    _attr_should_poll = False
 
     def __init__(self, coordinator: OccupancyCoordinator, rollup: RollupSetup, key: str) -> None:
         """unique_id from the entry, the node id and `key`."""
-        self.coordinator = coordinator
-        self.rollup = rollup
-        self._attr_unique_id = f"{coordinator.entry.entry_id}_{rollup.node_id}_{key}"
-        self._attr_device_info = hub_device_info(coordinator)
-
-    async def async_added_to_hass(self) -> None:
-        """Follow the coordinator's updates for this node."""
-        await super().async_added_to_hass()
-        self.async_on_remove(
-            self.coordinator.async_add_listener(self.rollup.node_id, self.async_write_ha_state)
+        super().__init__(
+            coordinator,
+            rollup.node_id,
+            f"{coordinator.entry.entry_id}_{rollup.node_id}_{key}",
+            hub_device_info(coordinator),
         )
+        self.rollup = rollup

@@ -49,7 +49,7 @@ class LockModeSelect(OccupancyAreaEntity, SelectEntity):
     @property
     def current_option(self) -> str:
         """The lock mode in force, or `unlocked`."""
-        lock = self.coordinator.engine.state(self.area.area_id).lock
+        lock = self.node_state.lock
         return lock.mode.value if lock else UNLOCKED
 
     async def async_select_option(self, option: str) -> None:

@@ -44,7 +44,7 @@ class OccupiedUntilSensor(OccupancyAreaEntity, SensorEntity):
     @property
     def native_value(self) -> datetime | None:
         """The running timer's end."""
-        return self.coordinator.engine.state(self.area.area_id).occupied_until
+        return self.node_state.occupied_until
 
 
 class OccupantsSensor(OccupancyAreaEntity, SensorEntity):
@@ -60,10 +60,10 @@ class OccupantsSensor(OccupancyAreaEntity, SensorEntity):
     @property
     def native_value(self) -> int:
         """Number of occupants."""
-        return len(self.coordinator.engine.state(self.area.area_id).occupants)
+        return len(self.node_state.occupants)
 
     @property
     def extra_state_attributes(self) -> dict[str, Any]:
         """Their names."""
-        state = self.coordinator.engine.state(self.area.area_id)
-        return {"occupants": [self.coordinator.identity.name(p) for p in state.occupants]}
+        names = [self.coordinator.identity.name(p) for p in self.node_state.occupants]
+        return {"occupants": names}
