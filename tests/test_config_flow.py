@@ -17,6 +17,7 @@ from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.occupancy_manager import config_flow
+from custom_components.occupancy_manager.counting_flow import CountingSubentryFlowHandler
 from custom_components.occupancy_manager.const import (
     CONF_AREA_ID,
     CONF_CAMERAS,
@@ -163,11 +164,12 @@ async def test_second_hub_aborts(hass: HomeAssistant) -> None:
     assert result["reason"] == "single_instance_allowed"
 
 
-async def test_hub_supports_only_area_subentries(hass: HomeAssistant) -> None:
+async def test_hub_supports_area_and_counting_subentries(hass: HomeAssistant) -> None:
     entry = _added_hub(hass)
 
     assert config_flow.OccupancyManagerConfigFlow.async_get_supported_subentry_types(entry) == {
-        SUBENTRY_AREA: config_flow.AreaSubentryFlowHandler
+        SUBENTRY_AREA: config_flow.AreaSubentryFlowHandler,
+        "counting": CountingSubentryFlowHandler,
     }
 
 

@@ -9,10 +9,13 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
+from .cameras import CameraManager
 from .const import DOMAIN
 from .coordinator import OccupancyCoordinator
+from .counting import CountingManager
 from .data import OccupancyConfigEntry, OccupancyRuntime
 from .entity import area_device_info
+from .predictions import PredictionManager
 from .services import async_setup_services
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -26,11 +29,19 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:  # noqa:
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: OccupancyConfigEntry) -> bool:
-    """Start the coordinator (restoring stored state), then the entity platforms."""
+    """Start the coordinator (restoring stored state), the features, then the entity platforms."""
     coordinator = OccupancyCoordinator(hass, entry)
     _async_register_area_devices(hass, entry, coordinator)
+    runtime = OccupancyRuntime(
+        coordinator,
+        cameras=CameraManager(hass, entry, coordinator),
+        counting=CountingManager(hass, entry, coordinator),
+        predictions=PredictionManager(hass, entry, coordinator),
+    )
     await coordinator.async_start()
-    entry.runtime_data = OccupancyRuntime(coordinator)
+    entry.runtime_data = runtime
+    for feature in (runtime.cameras, runtime.counting, runtime.predictions):
+        await feature.async_start()
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(entry.add_update_listener(_async_update_listener))
     return True
@@ -40,7 +51,10 @@ async def async_unload_entry(hass: HomeAssistant, entry: OccupancyConfigEntry) -
     """Unload the platforms, then stop the coordinator and save its state."""
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
-        await entry.runtime_data.coordinator.async_stop()
+        runtime = entry.runtime_data
+        for feature in (runtime.predictions, runtime.counting, runtime.cameras):
+            await feature.async_stop()
+        await runtime.coordinator.async_stop()
     return unloaded
 
 

@@ -10,6 +10,7 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from . import camera_entities, counting_entities
 from .areas import RollupSetup
 from .coordinator import OccupancyCoordinator
 from .data import OccupancyConfigEntry
@@ -38,6 +39,8 @@ async def async_setup_entry(
         RollupOccupancyBinarySensor(coordinator, rollup, "occupancy")
         for rollup in coordinator.rollups.values()
     )
+    for feature in (camera_entities, counting_entities):
+        feature.async_add_binary_sensors(entry, async_add_entities)
 
 
 def explain(state: AreaState, coordinator: OccupancyCoordinator) -> dict[str, Any]:

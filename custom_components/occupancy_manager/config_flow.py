@@ -69,7 +69,9 @@ from .const import (
     DOMAIN,
     HUB_TITLE,
     SUBENTRY_AREA,
+    SUBENTRY_COUNTING,
 )
+from .counting_flow import CountingSubentryFlowHandler
 from .discovery import async_discover_area
 from .engine import StrategyKind
 from .engine.timeouts import parse_rules
@@ -163,7 +165,10 @@ class OccupancyManagerConfigFlow(ConfigFlow, domain=DOMAIN):
         cls, config_entry: ConfigEntry
     ) -> dict[str, type[ConfigSubentryFlow]]:
         """Return the subentry types the hub supports: {"area": AreaSubentryFlowHandler}."""
-        return {SUBENTRY_AREA: AreaSubentryFlowHandler}
+        return {
+            SUBENTRY_AREA: AreaSubentryFlowHandler,
+            SUBENTRY_COUNTING: CountingSubentryFlowHandler,
+        }
 
     @staticmethod
     @callback

@@ -8,6 +8,7 @@ DOMAIN: Final = "occupancy_manager"
 HUB_TITLE: Final = "Occupancy Manager"
 
 SUBENTRY_AREA: Final = "area"
+SUBENTRY_COUNTING: Final = "counting"
 
 # Area subentry data keys.
 CONF_AREA_ID: Final = "area_id"

@@ -46,6 +46,7 @@ from .privacy import PrivacyActuator
 _LOGGER = logging.getLogger(__name__)
 
 type Listener = Callable[[], None]
+type ResultListener = Callable[[engine.Result], None]
 
 
 class OccupancyCoordinator:
@@ -80,6 +81,7 @@ class OccupancyCoordinator:
             hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}"
         )
         self._listeners: dict[str, list[Listener]] = defaultdict(list)
+        self._result_listeners: list[ResultListener] = []
         self._unsubs: list[CALLBACK_TYPE] = []
         self._timer: CALLBACK_TYPE | None = None
         self._timer_at: datetime | None = None
@@ -146,6 +148,20 @@ class OccupancyCoordinator:
         @callback
         def remove() -> None:
             self._listeners[area_id].remove(listener)
+
+        return remove
+
+    @callback
+    def async_add_result_listener(self, listener: ResultListener) -> CALLBACK_TYPE:
+        """Call `listener(result)` with every engine result, after privacy and bus events.
+
+        Used by the session log and the people counter; returns unsub.
+        """
+        self._result_listeners.append(listener)
+
+        @callback
+        def remove() -> None:
+            self._result_listeners.remove(listener)
 
         return remove
 
@@ -218,6 +234,8 @@ class OccupancyCoordinator:
                     "duration": transition.duration,
                 },
             )
+        for result_listener in list(self._result_listeners):
+            result_listener(result)
         self._arm_timer(result.next_wakeup)
         for area_id in changed | touched:
             for listener in list(self._listeners.get(area_id, ())):

@@ -8,13 +8,26 @@ from typing import TYPE_CHECKING
 from homeassistant.config_entries import ConfigEntry
 
 if TYPE_CHECKING:
+    from .cameras import CameraManager
     from .coordinator import OccupancyCoordinator
+    from .counting import CountingManager
+    from .predictions import PredictionManager
 
 type OccupancyConfigEntry = ConfigEntry[OccupancyRuntime]
 
 
 @dataclass(slots=True)
 class OccupancyRuntime:
-    """What the platforms need: the coordinator, the one bridge to the engine."""
+    """What the platforms and actions need.
+
+    Attributes:
+        coordinator: the one bridge to the occupancy engine (and the privacy actuator).
+        cameras: camera devices, heartbeat and stale-camera removal.
+        counting: people counting sources, counts and capacity.
+        predictions: sessions, recorder statistics, learning, predictions and their accuracy.
+    """
 
     coordinator: OccupancyCoordinator
+    cameras: CameraManager
+    counting: CountingManager
+    predictions: PredictionManager

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import area_registry as ar
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity
 
@@ -97,3 +98,37 @@ class OccupancyRollupEntity(OccupancyNodeEntity):
             hub_device_info(coordinator),
         )
         self.rollup = rollup
+
+
+def camera_key(hass: HomeAssistant, camera: str) -> str:
+    """A camera's stable key: its entity registry id (survives renames), else its entity id."""
+    registry_entry = er.async_get(hass).async_get(camera)
+    return registry_entry.id if registry_entry else camera
+
+
+def camera_name(hass: HomeAssistant, camera: str) -> str:
+    """A camera's display name: registry name, original name, friendly name or entity id."""
+    registry_entry = er.async_get(hass).async_get(camera)
+    if registry_entry and (registry_entry.name or registry_entry.original_name):
+        return str(registry_entry.name or registry_entry.original_name)
+    state = hass.states.get(camera)
+    if state is not None and state.name:
+        return state.name
+    return camera
+
+
+def camera_device_info(coordinator: OccupancyCoordinator, camera: str) -> DeviceInfo:
+    """Our own device for one managed camera (privacy mode, last seen, connectivity).
+
+    Identifier `(DOMAIN, "camera_<camera_key>")`. It is a separate device of ours, never the
+    camera integration's device; it links to the hub with `via_device`.
+    """
+    hass = coordinator.hass
+    return DeviceInfo(
+        identifiers={(DOMAIN, f"camera_{camera_key(hass, camera)}")},
+        name=camera_name(hass, camera),
+        manufacturer=HUB_TITLE,
+        model="Camera privacy",
+        entry_type=DeviceEntryType.SERVICE,
+        via_device=(DOMAIN, coordinator.entry.entry_id),
+    )

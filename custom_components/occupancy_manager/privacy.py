@@ -143,3 +143,8 @@ class PrivacyActuator:
             _LOGGER.warning("Privacy mode of %s not applied: %s", camera, reason)
         status.last_error = reason
         self._on_change(camera)
+
+
+@callback
+def async_register_services(hass: HomeAssistant) -> None:
+    """Register the privacy actions (once, at integration setup)."""

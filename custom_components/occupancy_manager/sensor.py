@@ -9,6 +9,7 @@ from homeassistant.components.sensor import SensorDeviceClass, SensorEntity, Sen
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from . import camera_entities, counting_entities, prediction_entities
 from .data import OccupancyConfigEntry
 from .entity import OccupancyAreaEntity
 
@@ -30,6 +31,8 @@ async def async_setup_entry(
             ],
             config_subentry_id=area.subentry_id,
         )
+    for feature in (camera_entities, counting_entities, prediction_entities):
+        feature.async_add_sensors(entry, async_add_entities)
 
 
 class OccupiedUntilSensor(OccupancyAreaEntity, SensorEntity):

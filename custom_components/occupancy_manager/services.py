@@ -16,6 +16,7 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.util import dt as dt_util
 
+from . import cameras, counting, predictions, privacy
 from .const import DOMAIN, FLOOR_PREFIX
 from .coordinator import OccupancyCoordinator
 from .engine import LockMode, LockScope, OccupancyEngine, Result
@@ -113,6 +114,8 @@ async def _async_handle(call: ServiceCall) -> None:
 
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
-    """Register the actions (once, at integration setup)."""
+    """Register the actions (once, at integration setup), then each feature's own."""
     for name, schema in SCHEMAS.items():
         hass.services.async_register(DOMAIN, name, _async_handle, schema=schema)
+    for feature in (privacy, cameras, counting, predictions):
+        feature.async_register_services(hass)
