@@ -17,7 +17,6 @@ from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.occupancy_manager import config_flow
-from custom_components.occupancy_manager.counting_flow import CountingSubentryFlowHandler
 from custom_components.occupancy_manager.const import (
     CONF_AREA_ID,
     CONF_CAMERAS,
@@ -31,6 +30,7 @@ from custom_components.occupancy_manager.const import (
     HUB_TITLE,
     SUBENTRY_AREA,
 )
+from custom_components.occupancy_manager.counting_flow import CountingSubentryFlowHandler
 
 from .conftest import area_subentry, hub_entry
 from .test_discovery import (
