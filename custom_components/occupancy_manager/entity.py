@@ -121,7 +121,7 @@ def camera_device_info(coordinator: OccupancyCoordinator, camera: str) -> Device
     """Our own device for one managed camera (privacy mode, last seen, connectivity).
 
     Identifier `(DOMAIN, "camera_<camera_key>")`. It is a separate device of ours, never the
-    camera integration's device; it links to the hub with `via_device`.
+    camera integration's device (2026.8 rule: the camera's own switches live there).
     """
     hass = coordinator.hass
     return DeviceInfo(
@@ -130,5 +130,4 @@ def camera_device_info(coordinator: OccupancyCoordinator, camera: str) -> Device
         manufacturer=HUB_TITLE,
         model="Camera privacy",
         entry_type=DeviceEntryType.SERVICE,
-        via_device=(DOMAIN, coordinator.entry.entry_id),
     )
