@@ -58,6 +58,15 @@ async def async_unload_entry(hass: HomeAssistant, entry: OccupancyConfigEntry) -
     return unloaded
 
 
+async def async_remove_config_entry_device(
+    hass: HomeAssistant,  # noqa: ARG001
+    entry: OccupancyConfigEntry,
+    device_entry: dr.DeviceEntry,
+) -> bool:
+    """Let the user delete a camera device of ours; area and hub devices go with their entries."""
+    return await entry.runtime_data.cameras.async_remove_device(device_entry)
+
+
 async def _async_update_listener(hass: HomeAssistant, entry: OccupancyConfigEntry) -> None:
     """An area subentry was added, changed or removed: reload with the new areas."""
     await hass.config_entries.async_reload(entry.entry_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr
 
 from .coordinator import OccupancyCoordinator
 from .data import OccupancyConfigEntry
@@ -24,6 +25,10 @@ class CameraManager:
 
     async def async_stop(self) -> None:
         """Stop listening and save what must survive a restart."""
+
+    async def async_remove_device(self, device_entry: dr.DeviceEntry) -> bool:  # noqa: ARG002
+        """Whether the user may delete `device_entry` (only our camera devices); forget it if so."""
+        return False
 
 
 @callback
