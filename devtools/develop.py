@@ -735,7 +735,7 @@ class Monitor:
             self.occupancy[entity_id] = area
         elif entity_id.startswith("switch.") and (camera := attributes.get("camera")):
             self.switches[entity_id] = camera
-            self.tally.camera_area[camera] = area
+            self.tally.camera_area[camera] = (attributes.get("areas") or [area])[0]
 
     def on_call(self, event: Mapping[str, Any]) -> None:
         """A call_service event."""

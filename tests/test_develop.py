@@ -337,7 +337,11 @@ def state_event(entity_id: str, old: str | None, new: str, **attributes: Any) ->
 
 
 def test_monitor_counts_transitions_privacy_changes_and_camera_calls(capsys):
-    ours = {"binary_sensor.k_occ": "kitchen", "switch.k_privacy": "kitchen", "sensor.k": "kitchen"}
+    ours = {
+        "binary_sensor.k_occ": "kitchen",
+        "switch.k_privacy": "switch.k_privacy",
+        "sensor.k": "kitchen",
+    }
     initial = [{"entity_id": "binary_sensor.k_occ", "attributes": {"device_class": "occupancy"}}]
     monitor = develop.Monitor(ours, initial, clock=lambda: "06-16 07:00:00")
 
@@ -345,8 +349,8 @@ def test_monitor_counts_transitions_privacy_changes_and_camera_calls(capsys):
         state_event("binary_sensor.k_occ", "unknown", "off", device_class="occupancy"),
         state_event("binary_sensor.k_occ", "off", "on", device_class="occupancy"),
         state_event("binary_sensor.k_occ", "on", "on", device_class="occupancy"),
-        state_event("switch.k_privacy", None, "off", camera="camera.k"),
-        state_event("switch.k_privacy", "unknown", "on", camera="camera.k"),
+        state_event("switch.k_privacy", None, "off", camera="camera.k", areas=["kitchen"]),
+        state_event("switch.k_privacy", "unknown", "on", camera="camera.k", areas=["kitchen"]),
         state_event("binary_sensor.k_occ", "on", "off", device_class="occupancy"),
         state_event("binary_sensor.kitchen_motion", "off", "on", device_class="motion"),
         state_event("sensor.k", "a", "b"),

@@ -1,50 +1,45 @@
-"""Camera privacy actuation: turn cameras off while any of their areas is occupied.
+"""Camera privacy: make cameras private while their areas are occupied.
 
-Minimal form (issue 2): cameras that support `CameraEntityFeature.ON_OFF` are switched with
-`camera.turn_off` (private) and `camera.turn_on`. The privacy switch shows the state confirmed by a
-successful service call, never the wish; failures are logged with the camera and the reason.
+`engine.privacy` decides; this module keeps each camera's wanted privacy mode, applies it at
+once when an area becomes occupied and after the hub's re-enable delay when it becomes free,
+holds manual changes made through the switch, and applies the maintenance overrides of
+`privacy_override`. `privacy_actuation` carries out and proves each change.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable, Mapping
+from datetime import datetime
+from functools import partial
 
-from homeassistant.const import ATTR_ENTITY_ID, ATTR_SUPPORTED_FEATURES, STATE_UNAVAILABLE
-from homeassistant.core import Context, HomeAssistant, callback
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.core import CALLBACK_TYPE, Context, HomeAssistant, callback
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers.event import async_track_point_in_utc_time
+from homeassistant.util import dt as dt_util
 
+from . import privacy_targets as targets
+from .camera_settings import CONF_REENABLE_DELAY, DEFAULT_REENABLE_DELAY, Actuation
+from .const import DOMAIN
 from .data import OccupancyConfigEntry
+from .engine import privacy as decisions
+from .privacy_actuation import CameraPrivacy, PrivacyCalls
+from .privacy_override import (
+    MAINTENANCE_KEY,
+    OVERRIDE_SCHEMA,
+    SERVICE_PRIVACY_OVERRIDE,
+    MaintenanceOverrides,
+    async_privacy_override,
+)
 
-_LOGGER = logging.getLogger(__name__)
+# CameraPrivacy and MAINTENANCE_KEY are re-exported for the switch platform.
+__all__ = ["MAINTENANCE_KEY", "CameraPrivacy", "PrivacyActuator", "async_register_services"]
 
-CAMERA_DOMAIN = "camera"
-# CameraEntityFeature.ON_OFF (homeassistant/components/camera/const.py). Importing the camera
-# package would load its image libraries even in homes without cameras.
-CAMERA_ON_OFF = 1
-
-
-@dataclass(slots=True)
-class CameraPrivacy:
-    """What we know of one camera's privacy mode.
-
-    Attributes:
-        desired: what the areas ask for (True = private); None before the first decision.
-        confirmed: the state a successful service call confirmed; None if never confirmed.
-        manual: the last change came from the user through the switch.
-        last_error: why the last actuation failed, or None.
-    """
-
-    desired: bool | None = None
-    confirmed: bool | None = None
-    manual: bool = False
-    last_error: str | None = None
-    supported: bool = True
+type Listener = Callable[[], None]
 
 
 class PrivacyActuator:
-    """Applies privacy decisions to cameras; one instance per hub entry."""
+    """Applies privacy decisions to cameras and runs maintenance overrides; one per hub entry."""
 
     def __init__(
         self,
@@ -55,96 +50,229 @@ class PrivacyActuator:
     ) -> None:
         """Set up for `camera_areas`: camera entity id -> the area ids it covers.
 
-        `on_change(camera)` is called whenever a camera's known state changes.
+        `on_change(camera)` is called whenever a camera's known state changes. Nothing is
+        subscribed until `async_start` (or the first `async_apply`).
         """
         self._hass = hass
         self._entry = entry
-        self._camera_areas = {cam: frozenset(areas) for cam, areas in camera_areas.items()}
         self._on_change = on_change
-        self.cameras: dict[str, CameraPrivacy] = {cam: CameraPrivacy() for cam in camera_areas}
+        self.cameras: dict[str, CameraPrivacy] = {
+            cam: CameraPrivacy(frozenset(areas)) for cam, areas in camera_areas.items()
+        }
+        self._maintenance = MaintenanceOverrides(hass, entry, self._on_overrides_changed)
+        self._occupied: Callable[[str], bool] | None = None
+        self._listeners: dict[str, list[Listener]] = defaultdict(list)
+        self._calls = PrivacyCalls(hass, entry, self.cameras, self._notify)
+        self._started = False
+        self._stopped = False
+
+    # Lifecycle
+
+    async def async_start(self) -> None:
+        """Load the stored maintenance overrides and follow the cameras' and switches' states.
+
+        Call before the first `async_apply`; otherwise the first `async_apply` starts it, and
+        overrides loaded later are applied then (a camera may be private for a moment).
+        """
+        if self._started:
+            return
+        self._begin()
+        await self._maintenance.async_load()
+
+    async def async_stop(self) -> None:
+        """Cancel timers and subscriptions and save the overrides; idempotent."""
+        if self._stopped or not self._started:
+            return
+        self._stopped = True
+        self._calls.stop()
+        for status in self.cameras.values():
+            if status.release is not None:
+                status.release()
+                status.release = None
+        await self._maintenance.async_stop()
+
+    def _begin(self) -> None:
+        self._started = True
+        self._calls.start()
+        self._entry.async_on_unload(self.async_stop)
+
+    # The coordinator's interface
 
     def cameras_of(self, area_ids: Iterable[str]) -> set[str]:
         """The cameras that cover any of `area_ids`."""
         wanted = set(area_ids)
-        return {cam for cam, areas in self._camera_areas.items() if areas & wanted}
+        return {cam for cam, status in self.cameras.items() if status.areas & wanted}
 
     def areas_of(self, camera: str) -> frozenset[str]:
         """The area ids a camera covers."""
-        return self._camera_areas.get(camera, frozenset())
+        status = self.cameras.get(camera)
+        return status.areas if status else frozenset()
 
     @callback
     def async_apply(self, occupied: Callable[[str], bool], cameras: Iterable[str]) -> None:
-        """Make `cameras` private iff any of their areas is occupied.
+        """Make `cameras` private iff an occupied area without maintenance override covers them.
 
-        The service calls start in this event-loop turn (eager tasks), one per camera, without
-        waiting for each other. A camera whose desired state did not change is left alone, so a
-        manual change through the switch holds until its areas next change.
+        `occupied(area_id)` tells whether an area is occupied now. The service calls start in
+        this event-loop turn (eager tasks), one per camera, without waiting for each other.
+        Engaging privacy is never delayed; letting a camera run again waits the hub option
+        `camera_reenable_delay` (seconds). A camera whose areas' verdict did not change is left
+        alone, so a manual change through the switch holds until its areas next change.
         """
-        for camera in cameras:
-            private = any(occupied(area) for area in self._camera_areas[camera])
-            status = self.cameras[camera]
-            if status.desired is private:
-                continue
-            status.desired = private
-            status.manual = False
-            self._start(camera, private, None)
+        self._occupied = occupied
+        if not self._started:
+            self._begin()
+            self._entry.async_create_background_task(
+                self._hass,
+                self._maintenance.async_load(),
+                name="occupancy_manager privacy overrides",
+            )
+        self._decide(cameras, immediate=False)
 
     @callback
     def async_retry_pending(self, camera: str) -> None:
-        """Apply the desired state again, e.g. when the camera entity appears after a restart."""
+        """Apply the desired state again now, e.g. when the camera appears after a restart."""
         status = self.cameras.get(camera)
-        if status and status.desired is not None and status.confirmed is not status.desired:
-            self._start(camera, status.desired, None)
+        if (
+            status is None
+            or status.desired is None
+            or status.in_flight
+            or (status.confirmed is status.desired and not status.last_error)
+        ):
+            return
+        self._calls.actuate(camera, status.desired, None, retry=True)
+
+    # Entities' interface
+
+    @callback
+    def async_add_listener(self, key: str, listener: Listener) -> CALLBACK_TYPE:
+        """Call `listener()` when a camera (key: its entity id) or an area's override changes."""
+        self._listeners[key].append(listener)
+
+        @callback
+        def remove() -> None:
+            self._listeners[key].remove(listener)
+
+        return remove
+
+    def override_until(self, area_id: str) -> datetime | None:
+        """When the area's maintenance override ends (aware UTC), or None without one."""
+        return self._maintenance.until(area_id)
 
     async def async_set_manual(self, camera: str, private: bool, context: Context | None) -> None:  # noqa: FBT001
-        """Set a camera's privacy mode by hand (the switch); it holds until its areas change."""
-        status = self.cameras[camera]
-        status.desired = private
-        status.manual = True
-        await self._async_actuate(camera, private, context)
+        """Set a camera's privacy mode by hand (the switch); it holds until its areas change.
 
-    def _start(self, camera: str, private: bool, context: Context | None) -> None:  # noqa: FBT001
-        self._entry.async_create_background_task(
-            self._hass,
-            self._async_actuate(camera, private, context),
-            name=f"occupancy_manager privacy {camera}",
-            eager_start=True,
-        )
-
-    async def _async_actuate(self, camera: str, private: bool, context: Context | None) -> None:  # noqa: FBT001
+        Raises:
+            ServiceValidationError: the camera is report only, or must stay private because an
+                occupied area without maintenance override covers it.
+        """
         status = self.cameras[camera]
-        state = self._hass.states.get(camera)
-        if state is None or state.state == STATE_UNAVAILABLE:
-            self._fail(camera, "camera is not available; will apply when it is")
-            return
-        features = state.attributes.get(ATTR_SUPPORTED_FEATURES, 0)
-        if not features & CAMERA_ON_OFF:
-            status.supported = False
-            self._fail(camera, "camera cannot be turned off (no on/off support)")
-            return
-        status.supported = True
-        service = "turn_off" if private else "turn_on"
-        try:
-            await self._hass.services.async_call(
-                CAMERA_DOMAIN, service, {ATTR_ENTITY_ID: camera}, blocking=True, context=context
+        target = targets.resolve_quietly(self._hass, self._entry.options, camera)
+        if target is not None and target.method is Actuation.REPORT_ONLY:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="privacy_report_only",
+                translation_placeholders={"camera": camera},
             )
-        except (HomeAssistantError, NotImplementedError) as err:
-            self._fail(camera, f"camera.{service} failed: {err or type(err).__name__}")
-            return
-        if status.desired is not private:
-            return  # a newer decision superseded this call; its own call reports
-        status.confirmed = private
-        status.last_error = None
-        self._on_change(camera)
+        if not private and status.wanted:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="privacy_required",
+                translation_placeholders={"camera": camera},
+            )
+        status.manual = True
+        self._set_release(camera, None)
+        await self._calls.actuate(camera, private, context)
 
-    def _fail(self, camera: str, reason: str) -> None:
+    @callback
+    def async_set_override(
+        self, area_ids: Iterable[str], duration: float | None, context: Context | None
+    ) -> None:
+        """Start a maintenance override of `duration` seconds on areas, or end it (None).
+
+        While it runs, the areas' occupancy does not make their cameras private; the change is
+        applied at once and logged in the logbook with the user of `context`.
+
+        Raises:
+            ValueError: `duration` is not in (0, MAX_OVERRIDE].
+        """
+        self._maintenance.async_set(area_ids, duration, context)
+
+    # Decisions
+
+    def _decide(self, cameras: Iterable[str], *, immediate: bool) -> None:
+        if self._occupied is None or self._stopped:
+            return
+        now = dt_util.utcnow()
+        delay = self._reenable_delay()
+        for camera in cameras:
+            status = self.cameras.get(camera)
+            if status is None:
+                continue
+            private = decisions.must_be_private(
+                status.areas, self._occupied, self._maintenance.active
+            )
+            if private is status.wanted and not (immediate and status.release_at):
+                continue
+            status.wanted = private
+            status.manual = False
+            decision = decisions.decide(
+                private=private,
+                desired=status.desired,
+                release_at=status.release_at,
+                now=now,
+                reenable_delay=delay,
+                immediate=immediate,
+            )
+            self._set_release(camera, decision.release_at)
+            if decision.call is not None:
+                self._calls.actuate(camera, decision.call, None)
+            else:
+                self._notify(camera)
+
+    def _reenable_delay(self) -> float:
+        try:
+            return float(self._entry.options.get(CONF_REENABLE_DELAY, DEFAULT_REENABLE_DELAY))
+        except TypeError, ValueError:
+            return DEFAULT_REENABLE_DELAY
+
+    def _set_release(self, camera: str, when: datetime | None) -> None:
         status = self.cameras[camera]
-        if status.last_error != reason:
-            _LOGGER.warning("Privacy mode of %s not applied: %s", camera, reason)
-        status.last_error = reason
-        self._on_change(camera)
+        if when == status.release_at:
+            return
+        if status.release is not None:
+            status.release()
+            status.release = None
+        status.release_at = when
+        if when is not None:
+            status.release = async_track_point_in_utc_time(
+                self._hass, partial(self._on_release, camera), when
+            )
+
+    @callback
+    def _on_release(self, camera: str, _now: datetime) -> None:
+        status = self.cameras[camera]
+        status.release = None
+        status.release_at = None
+        if status.wanted is False and status.desired is not False:
+            self._calls.actuate(camera, False, None)  # noqa: FBT003
+
+    # Maintenance overrides
+
+    def _on_overrides_changed(self, areas: Collection[str]) -> None:
+        self._decide(self.cameras_of(areas), immediate=True)
+        for area in areas:
+            self._notify(area)
+
+    def _notify(self, key: str) -> None:
+        if key in self.cameras:
+            self._on_change(key)
+        for listener in list(self._listeners.get(key, ())):
+            listener()
 
 
 @callback
 def async_register_services(hass: HomeAssistant) -> None:
     """Register the privacy actions (once, at integration setup)."""
+    hass.services.async_register(
+        DOMAIN, SERVICE_PRIVACY_OVERRIDE, async_privacy_override, schema=OVERRIDE_SCHEMA
+    )
