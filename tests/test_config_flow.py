@@ -585,10 +585,16 @@ async def test_hub_options_flow_sets_identity_sources(hass: HomeAssistant) -> No
     entry = _added_hub(hass)
     hass.states.async_set("sensor.anna_area", "Kitchen")
     result = await hass.config_entries.options.async_init(entry.entry_id)
-    assert result["type"] is FlowResultType.FORM
+    assert result["type"] is FlowResultType.MENU
     assert result["step_id"] == "init"
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "people"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "people"
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"occupant_sensors": ["sensor.anna_area"]}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()  # the reload runs while setup is mocked
     assert entry.options == {"occupant_sensors": ["sensor.anna_area"], "pet_sensors": []}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import area_registry as ar
@@ -64,6 +65,11 @@ async def async_remove_config_entry_device(
     device_entry: dr.DeviceEntry,
 ) -> bool:
     """Let the user delete a camera device of ours; area and hub devices go with their entries."""
+    if entry.state is not ConfigEntryState.LOADED:
+        return any(
+            domain == DOMAIN and value.startswith("camera_")
+            for domain, value in device_entry.identifiers
+        )
     return await entry.runtime_data.cameras.async_remove_device(device_entry)
 
 

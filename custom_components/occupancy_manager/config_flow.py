@@ -10,6 +10,7 @@ import probatio
 from homeassistant.config_entries import (
     SOURCE_USER,
     ConfigEntry,
+    ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
     ConfigSubentryFlow,
@@ -31,6 +32,7 @@ from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
+    SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -38,6 +40,25 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
 )
 
+from .areas import area_from_subentry
+from .camera_settings import (
+    CONF_ACTUATION,
+    CONF_AUTO_REMOVE_ENABLED,
+    CONF_AUTO_REMOVE_HOURS,
+    CONF_CAMERA_SETTINGS,
+    CONF_PROBE_HOST,
+    CONF_PROBE_INTERVAL,
+    CONF_PROBE_PORT,
+    CONF_REENABLE_DELAY,
+    CONF_SWITCH_ENTITY,
+    CONF_SWITCH_INVERTED,
+    DEFAULT_AUTO_REMOVE_ENABLED,
+    DEFAULT_AUTO_REMOVE_HOURS,
+    DEFAULT_PROBE_INTERVAL,
+    DEFAULT_REENABLE_DELAY,
+    MAX_PORT,
+    Actuation,
+)
 from .const import (
     CONF_AREA_ID,
     CONF_CAMERAS,
@@ -75,8 +96,10 @@ from .counting_flow import CountingSubentryFlowHandler
 from .discovery import async_discover_area
 from .engine import StrategyKind
 from .engine.timeouts import parse_rules
+from .entity import camera_name
 
 MAX_TIMEOUT = timedelta(hours=24)
+CONF_CAMERA = "camera"
 
 _SENSOR_KEYS = (CONF_TRIGGER_SENSORS, CONF_SUSTAIN_SENSORS, CONF_VACANCY_SENSORS, CONF_DOOR_SENSORS)
 _ENTITY_LIST_KEYS = (*_SENSOR_KEYS, CONF_CAMERAS)
@@ -145,6 +168,52 @@ OPTIONS_SCHEMA = probatio.Schema(
 )
 
 
+def _number(low: float, high: float, unit: str) -> NumberSelector:
+    return NumberSelector(
+        NumberSelectorConfig(
+            min=low, max=high, step=1, mode=NumberSelectorMode.BOX, unit_of_measurement=unit
+        )
+    )
+
+
+CAMERAS_OPTIONS_SCHEMA = probatio.Schema(
+    {
+        probatio.Required(CONF_REENABLE_DELAY, default=DEFAULT_REENABLE_DELAY): _number(
+            0, 3600, "s"
+        ),
+        probatio.Required(CONF_PROBE_INTERVAL, default=DEFAULT_PROBE_INTERVAL): _number(
+            10, 3600, "s"
+        ),
+        probatio.Required(
+            CONF_AUTO_REMOVE_ENABLED, default=DEFAULT_AUTO_REMOVE_ENABLED
+        ): BooleanSelector(),
+        probatio.Required(CONF_AUTO_REMOVE_HOURS, default=DEFAULT_AUTO_REMOVE_HOURS): _number(
+            1, 8760, "h"
+        ),
+    }
+)
+# The port has no bounds in the selector so that a wrong one gets a translated error.
+CAMERA_SCHEMA = probatio.Schema(
+    {
+        probatio.Required(CONF_ACTUATION, default=Actuation.AUTO.value): SelectSelector(
+            SelectSelectorConfig(
+                options=[a.value for a in Actuation],
+                mode=SelectSelectorMode.DROPDOWN,
+                translation_key=CONF_ACTUATION,
+            )
+        ),
+        probatio.Optional(CONF_SWITCH_ENTITY): EntitySelector(
+            EntitySelectorConfig(domain=Platform.SWITCH)
+        ),
+        probatio.Required(CONF_SWITCH_INVERTED, default=False): BooleanSelector(),
+        probatio.Optional(CONF_PROBE_HOST): TextSelector(),
+        probatio.Optional(CONF_PROBE_PORT): NumberSelector(
+            NumberSelectorConfig(step=1, mode=NumberSelectorMode.BOX)
+        ),
+    }
+)
+
+
 class OccupancyManagerConfigFlow(ConfigFlow, domain=DOMAIN):
     """Create the single hub entry; areas are added to it as subentries."""
 
@@ -173,23 +242,129 @@ class OccupancyManagerConfigFlow(ConfigFlow, domain=DOMAIN):
     @staticmethod
     @callback
     def async_get_options_flow(config_entry: ConfigEntry) -> HubOptionsFlow:  # noqa: ARG004
-        """The hub options: who is where (occupant sensors) and pets."""
+        """The hub options: people and pets, cameras, one camera's settings."""
         return HubOptionsFlow()
 
 
 class HubOptionsFlow(OptionsFlowWithReload):
-    """Occupant sensors (a state naming an area places a person there) and pets to ignore."""
+    """A menu: people and pets, camera options, and one camera's settings.
 
-    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """One form; the hub reloads when it is saved."""
+    Saving a step merges its values into the existing options (other keys are kept); the hub
+    reloads when the options changed.
+    """
+
+    _camera: str
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:  # noqa: ARG002
+        """The menu."""
+        return self.async_show_menu(
+            step_id="init", menu_options=["people", "cameras", "camera_settings"]
+        )
+
+    async def async_step_people(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Occupant sensors (a state naming an area places a person there) and pets to ignore."""
         if user_input is not None:
-            return self.async_create_entry(data=user_input)
+            return self._save(user_input)
         return self.async_show_form(
-            step_id="init",
+            step_id="people",
             data_schema=self.add_suggested_values_to_schema(
                 OPTIONS_SCHEMA, self.config_entry.options
             ),
         )
+
+    async def async_step_cameras(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Re-enable delay (s), heartbeat interval (s), stale removal on/off and hours."""
+        if user_input is not None:
+            return self._save(user_input)
+        return self.async_show_form(
+            step_id="cameras",
+            data_schema=self.add_suggested_values_to_schema(
+                CAMERAS_OPTIONS_SCHEMA, self.config_entry.options
+            ),
+        )
+
+    async def async_step_camera_settings(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Pick one of the areas' cameras; aborts when no area has a camera."""
+        cameras = sorted(
+            {
+                c
+                for s in self.config_entry.get_subentries_of_type(SUBENTRY_AREA)
+                for c in area_from_subentry(s).cameras
+            }
+        )
+        if not cameras:
+            return self.async_abort(reason="no_cameras")
+        if user_input is not None:
+            self._camera = user_input[CONF_CAMERA]
+            return await self.async_step_camera()
+        options = [SelectOptionDict(value=c, label=camera_name(self.hass, c)) for c in cameras]
+        schema = probatio.Schema(
+            {
+                probatio.Required(CONF_CAMERA): SelectSelector(
+                    SelectSelectorConfig(options=options, mode=SelectSelectorMode.DROPDOWN)
+                )
+            }
+        )
+        return self.async_show_form(step_id="camera_settings", data_schema=schema)
+
+    async def async_step_camera(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Actuation, user switch and polarity, and the optional TCP probe of one camera.
+
+        Stored under `camera_settings[<camera entity id>]` (see `camera_settings.py`).
+        """
+        errors: dict[str, str] = {}
+        all_settings: dict[str, Any] = dict(self.config_entry.options.get(CONF_CAMERA_SETTINGS, {}))
+        if user_input is not None:
+            settings, errors = _camera_input(user_input)
+            if not errors:
+                all_settings[self._camera] = settings
+                return self._save({CONF_CAMERA_SETTINGS: all_settings})
+            suggested: Mapping[str, Any] = user_input
+        else:
+            current = all_settings.get(self._camera)
+            suggested = current if isinstance(current, Mapping) else {}
+        return self.async_show_form(
+            step_id="camera",
+            data_schema=self.add_suggested_values_to_schema(CAMERA_SCHEMA, suggested),
+            errors=errors,
+            description_placeholders={"camera": camera_name(self.hass, self._camera)},
+        )
+
+    def _save(self, values: Mapping[str, Any]) -> ConfigFlowResult:
+        return self.async_create_entry(data={**self.config_entry.options, **values})
+
+
+def _camera_input(user_input: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """(settings to store, errors by field) for the camera step's input."""
+    errors: dict[str, str] = {}
+    actuation = user_input[CONF_ACTUATION]
+    switch = user_input.get(CONF_SWITCH_ENTITY) or None
+    host = str(user_input.get(CONF_PROBE_HOST) or "").strip() or None
+    raw_port = user_input.get(CONF_PROBE_PORT)
+    port: int | None = None
+    if actuation == Actuation.SWITCH and switch is None:
+        errors[CONF_SWITCH_ENTITY] = "switch_required"
+    if raw_port is not None:
+        if float(raw_port).is_integer() and 1 <= raw_port <= MAX_PORT:
+            port = int(raw_port)
+        else:
+            errors[CONF_PROBE_PORT] = "invalid_port"
+    if raw_port is not None and host is None:
+        errors[CONF_PROBE_HOST] = "probe_incomplete"
+    elif host is not None and raw_port is None:
+        errors[CONF_PROBE_PORT] = "probe_incomplete"
+    settings = {
+        CONF_ACTUATION: actuation,
+        CONF_SWITCH_ENTITY: switch,
+        CONF_SWITCH_INVERTED: bool(user_input.get(CONF_SWITCH_INVERTED, False)),
+        CONF_PROBE_HOST: host,
+        CONF_PROBE_PORT: port,
+    }
+    return settings, errors
 
 
 class AreaSubentryFlowHandler(ConfigSubentryFlow):
@@ -260,7 +435,7 @@ class AreaSubentryFlowHandler(ConfigSubentryFlow):
                 CONF_CAMERAS: list(found.cameras),
             }
         else:
-            suggested = self._get_reconfigure_subentry().data
+            suggested = self._reconfigure_suggestion()
 
         return self.async_show_form(
             step_id="sensors",
@@ -268,6 +443,20 @@ class AreaSubentryFlowHandler(ConfigSubentryFlow):
             errors=errors,
             description_placeholders=placeholders,
         )
+
+    def _reconfigure_suggestion(self) -> dict[str, Any]:
+        """The stored data, plus cameras of the area that came back after a stale removal.
+
+        A returned camera is offered (pre-selected in the form), never re-added silently.
+        """
+        data = self._get_reconfigure_subentry().data
+        suggested = dict(data)
+        entry = self._get_entry()
+        if entry.state is ConfigEntryState.LOADED:
+            listed = list(data.get(CONF_CAMERAS) or [])
+            back = entry.runtime_data.cameras.returned_cameras(self._area_id)
+            suggested[CONF_CAMERAS] = listed + [c for c in back if c not in listed]
+        return suggested
 
     def _validate(self, user_input: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
         """Return (errors by field or "base", extra description placeholders) for the input."""

@@ -66,6 +66,7 @@ class OccupancyCoordinator:
             self.areas[setup.area_id] = setup
             parents[setup.area_id] = parent_area_of(subentry)
         configs, self.rollups = build_hierarchy(hass, self.areas, parents)
+        self.node_configs: dict[str, engine.AreaConfig] = {c.area_id: c for c in configs}
         tz = dt_util.get_time_zone(hass.config.time_zone) or UTC
         self.engine = engine.OccupancyEngine(configs, tz=tz)
         self.identity = IdentityTracker(hass, entry, self.areas)
@@ -126,6 +127,7 @@ class OccupancyCoordinator:
                 )
             )
         self._stop_unsub = self.hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, self._on_stop)
+        await self.privacy.async_start()
         self.privacy.async_apply(self._occupied, list(self.privacy.cameras))
         self._process(result, set(self.engine.area_ids))
 
@@ -138,6 +140,7 @@ class OccupancyCoordinator:
             self._stop_unsub()
             self._stop_unsub = None
         self._cancel_timer()
+        await self.privacy.async_stop()
         await self._store.async_save(self.engine.export(dt_util.utcnow()))
 
     @callback
