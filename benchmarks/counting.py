@@ -2,8 +2,9 @@
 
 Run with `.venv/bin/python -m benchmarks.counting` from the repository root. Part (a) feeds
 synthetic tracked objects through `LineCrossingCounter`; part (b) replays the SDU OU44 room counts
-and the CalIt2 building flows through `CounterDelta` and `AreaCount`. The data is read in place
-from ../shared/data (or --data) and never copied.
+and the CalIt2 building flows through `CounterDelta` and `AreaCount`; part (c) sends the same
+synthetic objects as `frigate/events` JSON through the integration's MQTT message handler. The
+data is read in place from ../shared/data (or --data) and never copied.
 """
 
 from __future__ import annotations
@@ -11,11 +12,14 @@ from __future__ import annotations
 import argparse
 import csv
 import itertools
+import json
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 
@@ -341,6 +345,78 @@ def calit2(data: Path) -> None:
     )
 
 
+# --------------------------------------------------------------------------- (c) MQTT handler
+
+
+def _payloads(data: Synthetic, limit: int) -> list[SimpleNamespace]:
+    """The first `limit` timed updates as Frigate `frigate/events` MQTT messages."""
+    messages = []
+    for object_id, label, points, _now, ended in data.timed[:limit]:
+        path = [[[round(x, 4), round(y, 4)], t] for (x, y), t in points]  # type: ignore[misc]
+        after = {
+            "id": object_id,
+            "camera": "bench",
+            "label": label,
+            "false_positive": False,
+            "box": [600, 300, 680, 500],
+            "path_data": path,
+        }
+        payload = json.dumps({"type": "end" if ended else "update", "before": {}, "after": after})
+        messages.append(SimpleNamespace(topic="frigate/events", payload=payload))
+    return messages
+
+
+def mqtt_handler(detections: int, concurrent: int) -> None:
+    """Time `CountingSources._on_frigate` (JSON decode, path parsing, counting) per message.
+
+    The handler runs unbound on a stand-in that holds one counted area and tallies what it
+    would record, so no Home Assistant instance is needed; the code timed is the handler's.
+    """
+    from custom_components.occupancy_manager.counting_area import AreaCounter  # noqa: PLC0415
+    from custom_components.occupancy_manager.counting_flow import (  # noqa: PLC0415
+        CountingSetup,
+        FrigateSource,
+    )
+    from custom_components.occupancy_manager.counting_sources import (  # noqa: PLC0415
+        CountingSources,
+    )
+
+    data = synthetic(detections, concurrent)
+    messages = _payloads(data, detections)
+    setup = CountingSetup(
+        "bench",
+        "Bench",
+        frigate=FrigateSource(
+            "bench", "frigate/events", LINE, frozenset({"person"}), 1280.0, 720.0
+        ),
+    )
+    tally = [0, 0]
+
+    def record(_area: str, entries: int, exits: int, _now: Any) -> None:
+        tally[0] += entries
+        tally[1] += exits
+
+    manager = SimpleNamespace(
+        counters={"bench": AreaCounter(setup)}, _record=record, _save=lambda: None
+    )
+    handler = CountingSources._on_frigate  # noqa: SLF001
+    mean_bytes = sum(len(m.payload) for m in messages) / len(messages)
+    started = time.perf_counter()
+    for message in messages:
+        handler(manager, message)  # type: ignore[arg-type]
+    elapsed = time.perf_counter() - started
+    _, direct, _ = _run(LineCrossingCounter(LINE), data.timed[: len(messages)])
+    direct_in = sum(d.count(Direction.IN) for d in direct.values())
+    direct_out = sum(d.count(Direction.OUT) for d in direct.values())
+    print(
+        f"(c) MQTT handler, {len(messages):,} frigate/events messages (whole path_data, "
+        f"{mean_bytes:,.0f} bytes on average): {elapsed:.2f} s = "
+        f"{len(messages) / elapsed:,.0f} messages/s, {elapsed / len(messages) * 1e6:.1f} µs each; "
+        f"crossings in/out {tally[0]:,}/{tally[1]:,} (the counter fed directly: "
+        f"{direct_in:,}/{direct_out:,})"
+    )
+
+
 def main() -> None:
     """Parse arguments and print both parts."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -353,6 +429,7 @@ def main() -> None:
     for miss in (0.0, 0.02):
         sdu(args.data, miss)
     calit2(args.data)
+    mqtt_handler(min(args.detections, 200_000), args.concurrent)
 
 
 if __name__ == "__main__":

@@ -464,6 +464,69 @@ class CounterDelta:
         self.last = None if last is None else int(last)
 
 
+class PeopleCountDelta:
+    """Turns successive readings of a people count (people present now) into entries and exits.
+
+    For a sensor that reports the running count itself (a door counter's "people inside"). The
+    first reading sets the baseline; a rise of n is n entries, a fall of n is n exits. Readings
+    that are not non-negative integral numbers are ignored and keep the baseline. Snapshots have
+    the form of `CounterDelta`'s.
+    """
+
+    def __init__(self) -> None:
+        """Start without a baseline."""
+        self.last: int | None = None
+
+    def update(self, reading: object) -> tuple[int, int]:
+        """Entries and exits since the last valid reading; (0, 0) for the first or ignored ones."""
+        value = _as_count(reading)
+        if value is None:
+            return 0, 0
+        last, self.last = self.last, value
+        if last is None:
+            return 0, 0
+        return (value - last, 0) if value >= last else (0, last - value)
+
+    def export(self) -> dict[str, Any]:
+        """The baseline, JSON-safe."""
+        return {"version": SNAPSHOT_VERSION, "last": self.last}
+
+    def restore(self, snapshot: Mapping[str, Any]) -> None:
+        """Load an `export()` snapshot.
+
+        Raises:
+            ValueError: another version or a baseline that is not a count.
+        """
+        baseline = CounterDelta()
+        baseline.restore(snapshot)
+        self.last = baseline.last
+
+
+def frigate_points(
+    after: Mapping[str, Any], width: float, height: float
+) -> list[TimedXY] | list[Point]:
+    """The bottom-centre points of a Frigate `frigate/events` object (the message's `after`).
+
+    `path_data` when the key is present (Frigate >= 0.16: `[[x, y], frame_time]` entries,
+    normalised, the whole path so far), else the bottom-centre of `box` in a detect stream of
+    `width` x `height` pixels (`bottom_centre`). An empty `path_data` gives no point.
+
+    Raises:
+        ValueError: neither a well-formed `path_data` nor a well-formed `box`.
+    """
+    path = after.get("path_data")
+    box = after.get("box")
+    try:
+        if isinstance(path, list):
+            timed: list[TimedXY] = [((float(x), float(y)), float(t)) for (x, y), t in path]
+            return timed
+        if path is None and isinstance(box, list):
+            return [bottom_centre([float(value) for value in box], width, height)]
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"malformed path_data or box: {err}") from err
+    raise ValueError("the object has neither path_data nor a box")
+
+
 @dataclass(frozen=True, slots=True)
 class CountState:
     """The people count of one area at one moment.
