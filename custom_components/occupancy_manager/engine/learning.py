@@ -27,6 +27,7 @@ from .sessions import HOURS_PER_WEEK, Session
 
 SNAPSHOT_VERSION = 1
 _MAX_CANDIDATES = 256
+_NO_PERIODS: Mapping[str, list[float]] = {"start": [], "duration": [], "evidence": []}
 _EPOCH_WEEKDAY_HOURS = 72  # 1970-01-01 was a Thursday: hour 72 of a Monday-based week
 type FloatArray = npt.NDArray[np.float64]
 type IntArray = npt.NDArray[np.int16]
@@ -289,6 +290,23 @@ class Learner:
             self._add(area, table[:, 0], table[:, 1], table[:, 2])
             area.drift, area.drifting = _PageHinkley(), False
 
+    def adopt(self, other: Learner, area_ids: Iterable[str] | None = None) -> None:
+        """Take the history of `area_ids` (default: all of `other`'s) from another learner.
+
+        A host fits a fresh learner off its event loop and adopts the result in one cheap
+        step. Scores, interval calibration and drift state are kept; drift flags are cleared.
+        The other learner must not be used afterwards.
+        """
+        for area_id in other.areas if area_ids is None else area_ids:
+            fitted = other._areas.get(area_id)
+            if fitted is None:
+                continue
+            area = self._areas.setdefault(area_id, _Area())
+            area.occupied, area.vacant = fitted.occupied, fitted.vacant
+            area.last_end = fitted.last_end
+            area.drift, area.drifting = _PageHinkley(), False
+        self._version += 1
+
     def update(self, session: Session) -> None:
         """Learn one session that just ended (sessions of an area arrive in order)."""
         area = self._areas.setdefault(session.area_id, _Area())
@@ -469,19 +487,24 @@ class Learner:
             self._starts = (self._version, np.sort(np.concatenate(starts)))
         return self._starts[1]
 
-    def export(self) -> dict[str, Any]:
-        """A JSON-safe snapshot of the history, scores and drift state, read by `restore`."""
+    def export(self, *, history: bool = True) -> dict[str, Any]:
+        """A JSON-safe snapshot of the history, scores and drift state, read by `restore`.
+
+        Without `history` the past periods are left out (a host that keeps the sessions
+        itself refits from them after `restore`); scores, interval calibration and drift stay.
+        """
         areas: dict[str, Any] = {}
         for area_id, area in self._areas.items():
             areas[area_id] = {
-                "occupied": _export_periods(area.occupied),
-                "vacant": _export_periods(area.vacant),
                 "last_end": area.last_end,
                 "drift": asdict(area.drift),
                 "drifting": area.drifting,
                 "miss_rate": {kind.value: rate for kind, rate in area.miss_rate.items()},
                 "scores": {kind.value: list(rows) for kind, rows in area.scores.items()},
             }
+            if history:
+                areas[area_id]["occupied"] = _export_periods(area.occupied)
+                areas[area_id]["vacant"] = _export_periods(area.vacant)
         return {"version": SNAPSHOT_VERSION, "areas": areas}
 
     @classmethod
@@ -489,6 +512,8 @@ class Learner:
         cls, snapshot: Mapping[str, Any], tz: tzinfo = UTC, config: LearnerConfig | None = None
     ) -> Learner:
         """Rebuild a learner from `export`. Time-of-week bins are recomputed in `tz`.
+
+        A snapshot exported without history restores areas with no past periods.
 
         Raises:
             SnapshotError: not a snapshot of the supported version, or a malformed area.
@@ -502,8 +527,8 @@ class Learner:
         for area_id, record in stored.items():
             try:
                 area = _Area(
-                    occupied=_import_periods(record["occupied"], tz),
-                    vacant=_import_periods(record["vacant"], tz),
+                    occupied=_import_periods(record.get("occupied", _NO_PERIODS), tz),
+                    vacant=_import_periods(record.get("vacant", _NO_PERIODS), tz),
                     last_end=None if record["last_end"] is None else float(record["last_end"]),
                     drift=_PageHinkley(**record["drift"]),
                     drifting=bool(record["drifting"]),

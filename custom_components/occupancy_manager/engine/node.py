@@ -34,6 +34,7 @@ class Node:
         "id",
         "last_sensor",
         "learned",
+        "learned_timeout",
         "lock",
         "occupants",
         "occupied",
@@ -59,6 +60,7 @@ class Node:
         self.children: list[Node] = []
         self.base_timeout = config.timeout
         self.learned = RunningMean()
+        self.learned_timeout: float | None = None
         self.lock: Lock | None = None
         self.reset()
 
@@ -67,6 +69,7 @@ class Node:
         if durable:
             self.base_timeout = self.config.timeout
             self.learned = RunningMean()
+            self.learned_timeout = None
             self.lock = None
         self.own = False
         self.own_since: datetime | None = None
@@ -113,6 +116,7 @@ class Node:
             "timeout": self.base_timeout if self.base_timeout != self.config.timeout else None,
             "learned_mean": self.learned.mean,
             "learned_count": self.learned.count,
+            "learned_timeout": self.learned_timeout,
             "stuck": sorted(self.stuck),
         }
 
@@ -144,6 +148,9 @@ def restore_record(node: Node, record: Mapping[str, Any], now: datetime) -> None
     mean, count = record.get("learned_mean"), record.get("learned_count")
     if isinstance(mean, int | float) and isinstance(count, int) and mean >= 0 and count > 0:
         node.learned.mean, node.learned.count = float(mean), count
+    learned_timeout = record.get("learned_timeout")
+    if isinstance(learned_timeout, int | float) and not isinstance(learned_timeout, bool):
+        node.learned_timeout = float(learned_timeout) if learned_timeout >= 0 else None
     node.occupied = record.get("occupied") is True
     node.since = parse_time(record.get("since"))
     node.reason = parse_reason(record.get("reason"))

@@ -51,12 +51,13 @@ from .node import (
     role_of,
     str_set,
 )
-from .timeouts import area_timeout
+from .timeouts import RunningMean, area_timeout
 
 SNAPSHOT_VERSION = 2
 # A person can keep a PIR on for a long time (exercise, cooking); never call a trigger stuck
 # before an hour, whatever the timeout.
 MIN_TRIGGER_STUCK = 3600.0
+COUNT_PREFIX = "count:"
 _TIMER, _GRACE, _STUCK, _LOCK = range(4)
 _HOLD_ROLES = (SensorRole.TRIGGER, SensorRole.SUSTAIN)
 
@@ -105,6 +106,7 @@ class OccupancyEngine:
         self._seq = 0
         self._boxes: set[Node] = set()
         self._person_area: dict[str, Node] = {}
+        self._counts: dict[str, int] = {}
         self._now = datetime.min.replace(tzinfo=UTC)
 
     # ----------------------------------------------------------------- public API
@@ -185,6 +187,42 @@ class OccupancyEngine:
                     self._hold(new, key)
 
         return self._run(now, move)
+
+    def set_count(self, area_id: str, count: int, now: datetime, *, starts: bool = True) -> Result:
+        """Say how many people a counter places in an area now (issue 5, people counting).
+
+        A count above zero holds the area like a sustain sensor (hold key `count:<area_id>`).
+        A rise of the count is an entry, which is arrival evidence: it also makes a vacant area
+        occupied (reason trigger) unless `starts` is False, which a host uses to re-apply a
+        stored count after a restart. A fall that stays above zero changes nothing; 0 releases
+        the hold, and the area's evidence then lasts its sustain timeout. As with sensors, a
+        count hold dropped by a vacancy signal or force_vacant returns with the next entry. The
+        count is not part of `export`: the host re-applies it after `restore`.
+
+        Raises:
+            KeyError: unknown area_id.
+            ValueError: a negative count.
+        """
+        if count < 0:
+            raise ValueError("count must be >= 0 people")
+        node = self._nodes[area_id]
+        previous = self._counts.pop(area_id, 0)
+        if count:
+            self._counts[area_id] = count
+        key = COUNT_PREFIX + area_id
+
+        def apply(out: list[Transition]) -> None:
+            if not count:
+                self._release(node, key, None, SensorRole.SUSTAIN, now)
+            elif count > previous:
+                if node.own:
+                    self._hold(node, key)
+                    return
+                node.active.add(key)
+                if starts:
+                    self._start_own(node, now, now, Reason.TRIGGER, key, out)
+
+        return self._run(now, apply)
 
     def force_occupied(self, area_id: str, now: datetime, duration: float | None = None) -> Result:
         """Make a node occupied now (reason manual).
@@ -301,6 +339,31 @@ class OccupancyEngine:
         node.base_timeout = node.config.timeout if seconds is None else seconds
         return self.tick(now)
 
+    def set_learned_timeout(self, area_id: str, seconds: float | None, now: datetime) -> Result:
+        """Give an adaptive area the timeout its learner suggests (None: back to the mean rule).
+
+        The policy's bounds still apply; fixed and time-of-day areas ignore it. Kept across
+        restarts; applies from the next time evidence clears, like `set_timeout`.
+
+        Raises:
+            KeyError: unknown area_id.
+            ValueError: negative seconds.
+        """
+        if seconds is not None and seconds < 0:
+            raise ValueError("timeout must be >= 0 seconds")
+        self._nodes[area_id].learned_timeout = seconds
+        return self.tick(now)
+
+    def reset_learning(self, area_id: str) -> None:
+        """Forget what the adaptive strategy learned for an area (mean and learned timeout).
+
+        Raises:
+            KeyError: unknown area_id.
+        """
+        node = self._nodes[area_id]
+        node.learned = RunningMean()
+        node.learned_timeout = None
+
     def learn_session(self, area_id: str, duration: float) -> None:
         """Teach the adaptive strategy one session duration (seconds), e.g. from history.
 
@@ -378,6 +441,7 @@ class OccupancyEngine:
         self._heap.clear()
         self._boxes.clear()
         self._person_area.clear()
+        self._counts.clear()
         unknown = set(unknown_sources)
         for node in self._nodes.values():
             node.reset(durable=True)
@@ -771,7 +835,13 @@ class OccupancyEngine:
         policy = node.config.policy
         if policy.kind is StrategyKind.FIXED:
             return node.base_timeout  # the hot path: no time zone conversion needed
-        return area_timeout(policy, node.base_timeout, now.astimezone(self._tz), node.learned.mean)
+        return area_timeout(
+            policy,
+            node.base_timeout,
+            now.astimezone(self._tz),
+            node.learned.mean,
+            node.learned_timeout,
+        )
 
     def _timeout_for(
         self, node: Node, sensor: SensorConfig | None, role: SensorRole, now: datetime

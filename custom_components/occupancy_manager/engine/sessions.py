@@ -17,6 +17,7 @@ from typing import Any
 from .model import SnapshotError
 
 SNAPSHOT_VERSION = 1
+COMPACT_VERSION = 2
 HOURS_PER_WEEK = 168
 _HOUR = timedelta(hours=1)
 
@@ -166,7 +167,20 @@ class SessionLog:
     def sessions(
         self, area_id: str | None = None, *, since: datetime | None = None
     ) -> list[Session]:
-        """Sessions of one area (or all), oldest first; with `since`, only those ending after it."""
+        """Sessions of one area (or all), oldest first; with `since`, only those ending after it.
+
+        For one area with `since`, the scan starts from the newest session and stops at the
+        first that ended at or before `since` (sessions are appended as they end), so recent
+        windows cost what they return, not the whole log.
+        """
+        if area_id is not None and since is not None:
+            recent: list[Session] = []
+            for session in reversed(self._areas.get(area_id, ())):
+                if session.end <= since:
+                    break
+                recent.append(session)
+            recent.reverse()
+            return recent
         chosen = self._areas.get(area_id, ()) if area_id is not None else self
         return [s for s in chosen if since is None or s.end > since]
 
@@ -177,8 +191,31 @@ class SessionLog:
         else:
             self._areas.pop(area_id, None)
 
-    def export(self) -> dict[str, Any]:
-        """A JSON-safe snapshot, read back by `restore`."""
+    def export(self, *, compact: bool = False) -> dict[str, Any]:
+        """A JSON-safe snapshot, read back by `restore`.
+
+        With `compact`, each area's sessions are rows `[start, end, duration_s, end_reason,
+        timeout_s]` (times as epoch seconds): about a third of the size, and much faster to
+        build for a large log.
+        """
+        if compact:
+            return {
+                "version": COMPACT_VERSION,
+                "max_sessions": self._max,
+                "areas": {
+                    area_id: [
+                        [
+                            round(s.start.timestamp(), 3),
+                            round(s.end.timestamp(), 3),
+                            round(s.duration_s, 3),
+                            str(s.end_reason),
+                            s.timeout_s,
+                        ]
+                        for s in kept
+                    ]
+                    for area_id, kept in self._areas.items()
+                },
+            }
         return {
             "version": SNAPSHOT_VERSION,
             "max_sessions": self._max,
@@ -187,23 +224,33 @@ class SessionLog:
 
     @classmethod
     def restore(cls, snapshot: Mapping[str, Any], max_sessions: int | None = None) -> SessionLog:
-        """Rebuild a log from `export`; malformed session records are skipped.
+        """Rebuild a log from `export` (either form); malformed session records are skipped.
 
         Args:
             snapshot: what `export` returned.
             max_sessions: the new bound per area; None keeps the stored one.
 
         Raises:
-            SnapshotError: not a mapping of the supported version, or no session list.
+            SnapshotError: not a mapping of a supported version, or no session list.
         """
-        if not isinstance(snapshot, Mapping) or snapshot.get("version") != SNAPSHOT_VERSION:
+        version = snapshot.get("version") if isinstance(snapshot, Mapping) else None
+        if version not in (SNAPSHOT_VERSION, COMPACT_VERSION):
             raise SnapshotError("unsupported or missing session log version")
-        records = snapshot.get("sessions")
-        if not isinstance(records, list):
-            raise SnapshotError("session log snapshot lacks a session list")
         stored_max = snapshot.get("max_sessions")
         bound = max_sessions or (stored_max if isinstance(stored_max, int) else 2000)
         log = cls(bound)
+        if version == COMPACT_VERSION:
+            areas = snapshot.get("areas")
+            if not isinstance(areas, Mapping):
+                raise SnapshotError("session log snapshot lacks areas")
+            for area_id, rows in areas.items():
+                for row in rows if isinstance(rows, list) else ():
+                    if (session := _from_row(str(area_id), row)) is not None:
+                        log.append(session)
+            return log
+        records = snapshot.get("sessions")
+        if not isinstance(records, list):
+            raise SnapshotError("session log snapshot lacks a session list")
         for record in records:
             if not isinstance(record, Mapping):
                 continue
@@ -212,6 +259,24 @@ class SessionLog:
             except ValueError:
                 continue
         return log
+
+
+def _from_row(area_id: str, row: object) -> Session | None:
+    """A session from a compact row, or None when the row is malformed."""
+    if not isinstance(row, list | tuple) or len(row) != 5:  # noqa: PLR2004 - the row's fields
+        return None
+    start, end, duration, reason, timeout = row
+    try:
+        return Session(
+            area_id,
+            datetime.fromtimestamp(float(start), UTC),
+            datetime.fromtimestamp(float(end), UTC),
+            float(duration),
+            str(reason),
+            None if timeout is None else float(timeout),
+        )
+    except TypeError, ValueError, OverflowError, OSError:
+        return None
 
 
 def occupied_seconds(sessions: Iterable[Session], start: datetime, end: datetime) -> float:

@@ -15,12 +15,17 @@ from .model import StrategyKind, TimeOfDayRule, TimeoutPolicy
 
 
 def area_timeout(
-    policy: TimeoutPolicy, base: float, local_now: datetime, learned_mean: float | None
+    policy: TimeoutPolicy,
+    base: float,
+    local_now: datetime,
+    learned_mean: float | None,
+    learned_timeout: float | None = None,
 ) -> float:
     """The area timeout in seconds at `local_now` (an aware datetime in the home's zone).
 
-    `learned_mean` is the mean session duration in seconds (None before any was learned, in
-    which case the adaptive strategy uses `base`).
+    Adaptive strategy: `learned_timeout` (seconds, set by the host's learner) when given, else
+    `adaptive_factor` x `learned_mean` (the mean session duration in seconds), else `base`.
+    Time-of-day and adaptive results are clamped to the policy's bounds.
     """
     if policy.kind is StrategyKind.FIXED:
         return base
@@ -33,6 +38,8 @@ def area_timeout(
                     rule.timeout if rule.timeout is not None else base * (rule.multiplier or 0)
                 )
                 break
+    elif policy.kind is StrategyKind.ADAPTIVE and learned_timeout is not None:
+        timeout = learned_timeout
     elif policy.kind is StrategyKind.ADAPTIVE and learned_mean is not None:
         timeout = policy.adaptive_factor * learned_mean
     return min(max(timeout, policy.min_timeout), policy.max_timeout)
