@@ -32,7 +32,7 @@ from .const import DOMAIN, HOME_NODE
 from .coordinator import OccupancyCoordinator
 from .data import OccupancyConfigEntry
 from .engine import Result, SnapshotError, StrategyKind
-from .engine.learning import Learner, LearnerConfig, PeriodKind, Prediction
+from .engine.learning import Learner, LearnerConfig, PeriodKind, Prediction, TimeoutRule
 from .engine.sessions import Session, SessionLog, busiest_hour_of_week
 
 _LOGGER = logging.getLogger(__name__)
@@ -45,8 +45,11 @@ REFRESH_INTERVAL: Final = timedelta(minutes=5)
 BUSIEST_DAYS: Final = 28
 PENDING_SCORES: Final = 2016  # a week of predictions every 5 minutes
 ATTR_AREA_ID: Final = "area_id"
-# The replay benchmark's tuning; the timeout bounds are the areas' own (applied here).
-LEARNER_CONFIG: Final = LearnerConfig(timeout_min=0.0, timeout_max=float("inf"))
+# Min-cost timeouts: the rule that moved false-vacant minutes on real homes (docs/accuracy.md);
+# the timeout bounds are the areas' own (applied here).
+LEARNER_CONFIG: Final = LearnerConfig(
+    timeout_rule=TimeoutRule.MIN_COST, timeout_min=0.0, timeout_max=float("inf")
+)
 
 
 class PredictionManager:
