@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import suppress
 from datetime import datetime, timedelta
@@ -56,9 +55,10 @@ from .camera_settings import (
 )
 from .const import CONF_CAMERAS, DOMAIN, SUBENTRY_AREA
 from .coordinator import OccupancyCoordinator
-from .data import OccupancyConfigEntry
+from .data import OccupancyConfigEntry, loaded_entry
 from .engine import health
 from .entity import camera_key, camera_name
+from .listeners import KeyedListeners
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ class CameraManager:
         self._store: Store[dict[str, Any]] = Store(
             hass, STORE_VERSION, f"{DOMAIN}.{entry.entry_id}.cameras"
         )
-        self._listeners: dict[str, list[Listener]] = defaultdict(list)
+        self._listeners = KeyedListeners()
         self._unsubs: list[CALLBACK_TYPE] = []
         self._probe_task: asyncio.Task[None] | None = None
         self._stop_unsub: CALLBACK_TYPE | None = None
@@ -161,13 +161,7 @@ class CameraManager:
     @callback
     def async_add_listener(self, camera: str, listener: Listener) -> CALLBACK_TYPE:
         """Call `listener()` whenever the health of `camera` changes; returns unsub."""
-        self._listeners[camera].append(listener)
-
-        @callback
-        def remove() -> None:
-            self._listeners[camera].remove(listener)
-
-        return remove
+        return self._listeners.add(camera, listener)
 
     def probe_target(self, camera: str) -> tuple[str, int] | None:
         """The (host, port) the camera's heartbeat probes, or None."""
@@ -264,8 +258,7 @@ class CameraManager:
             status.last_seen = now
             status.downtime = 0.0
         if before != (status.connected, status.last_seen, status.probe_ok, status.last_probe):
-            for listener in list(self._listeners.get(camera, ())):
-                listener()
+            self._listeners.notify(camera)
 
     @callback
     def _on_state_change(self, event: Event[EventStateChangedData]) -> None:
@@ -465,15 +458,8 @@ def _local(value: datetime | None) -> str:
     return dt_util.as_local(value).strftime("%Y-%m-%d %H:%M") if value is not None else "-"
 
 
-def _entry(hass: HomeAssistant) -> OccupancyConfigEntry:
-    entries: list[OccupancyConfigEntry] = hass.config_entries.async_loaded_entries(DOMAIN)
-    if not entries:
-        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="not_loaded")
-    return entries[0]
-
-
 async def _async_check_cameras(call: ServiceCall) -> ServiceResponse:
-    manager = _entry(call.hass).runtime_data.cameras
+    manager = loaded_entry(call.hass).runtime_data.cameras
     cameras: list[str] | None = call.data.get(ATTR_ENTITY_ID)
     if cameras is not None and (unknown := [c for c in cameras if c not in manager.health]):
         raise ServiceValidationError(

@@ -41,6 +41,7 @@ from .const import (
 )
 from .data import OccupancyConfigEntry
 from .identity import IdentityTracker
+from .listeners import KeyedListeners
 from .privacy import PrivacyActuator
 
 _LOGGER = logging.getLogger(__name__)
@@ -77,11 +78,11 @@ class OccupancyCoordinator:
                 self._areas_of_source[sensor.entity_id].add(setup.area_id)
             for camera in setup.cameras:
                 camera_areas[camera].add(setup.area_id)
-        self.privacy = PrivacyActuator(hass, entry, camera_areas, self._camera_changed)
+        self.privacy = PrivacyActuator(hass, entry, camera_areas, lambda _camera: None)
         self._store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}"
         )
-        self._listeners: dict[str, list[Listener]] = defaultdict(list)
+        self._listeners = KeyedListeners()
         self._result_listeners: list[ResultListener] = []
         self._unsubs: list[CALLBACK_TYPE] = []
         self._timer: CALLBACK_TYPE | None = None
@@ -145,18 +146,12 @@ class OccupancyCoordinator:
 
     @callback
     def async_add_listener(self, area_id: str, listener: Listener) -> CALLBACK_TYPE:
-        """Call `listener()` whenever `area_id` or one of its cameras changes; returns unsub."""
-        self._listeners[area_id].append(listener)
-
-        @callback
-        def remove() -> None:
-            self._listeners[area_id].remove(listener)
-
-        return remove
+        """Call `listener()` whenever the node `area_id` changes; returns unsub."""
+        return self._listeners.add(area_id, listener)
 
     @callback
     def async_add_result_listener(self, listener: ResultListener) -> CALLBACK_TYPE:
-        """Call `listener(result)` with every engine result, after privacy and bus events.
+        """Call `listener(result)` with every engine result, after privacy, events and entities.
 
         Used by the session log and the people counter; returns unsub.
         """
@@ -237,12 +232,11 @@ class OccupancyCoordinator:
                     "duration": transition.duration,
                 },
             )
-        for result_listener in list(self._result_listeners):
-            result_listener(result)
         self._arm_timer(result.next_wakeup)
         for area_id in changed | touched:
-            for listener in list(self._listeners.get(area_id, ())):
-                listener()
+            self._listeners.notify(area_id)
+        for result_listener in list(self._result_listeners):
+            result_listener(result)
         if changed or result.stuck:
             self._store.async_delay_save(self._export, STORAGE_SAVE_DELAY)
 
@@ -290,12 +284,6 @@ class OccupancyCoordinator:
             self._timer()
         self._timer = None
         self._timer_at = None
-
-    @callback
-    def _camera_changed(self, camera: str) -> None:
-        for area_id in self.privacy.areas_of(camera):
-            for listener in list(self._listeners.get(area_id, ())):
-                listener()
 
     @callback
     def _on_stop(self, _event: Event) -> None:

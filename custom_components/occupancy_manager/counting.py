@@ -30,9 +30,10 @@ from .coordinator import OccupancyCoordinator
 from .counting_area import LEVEL_NEAR, LEVEL_NORMAL, LEVEL_OVER, AreaCounter
 from .counting_flow import counting_from_subentry
 from .counting_sources import CountingSources
-from .data import OccupancyConfigEntry
+from .data import OccupancyConfigEntry, loaded_entry
 from .engine import SensorRole
 from .engine.counting import Direction
+from .listeners import KeyedListeners
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -151,7 +152,7 @@ class CountingManager:
         self._store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}.counting"
         )
-        self._listeners: dict[str, list[Listener]] = defaultdict(list)
+        self._listeners = KeyedListeners()
         self._unsubs: list[CALLBACK_TYPE] = []
         self._stale_timers: dict[str, CALLBACK_TYPE] = {}
 
@@ -201,13 +202,7 @@ class CountingManager:
     @callback
     def async_add_listener(self, node_id: str, listener: Listener) -> CALLBACK_TYPE:
         """Call `listener()` when the count of an area or roll-up changes; returns unsub."""
-        self._listeners[node_id].append(listener)
-
-        @callback
-        def remove() -> None:
-            self._listeners[node_id].remove(listener)
-
-        return remove
+        return self._listeners.add(node_id, listener)
 
     def rollup_count(self, node_id: str) -> int:
         """People in a floor or the home: the sum of its counted, contributing areas."""
@@ -364,8 +359,7 @@ class CountingManager:
 
     def _notify(self, area_id: str) -> None:
         for node_id in (area_id, *self._rollups_of.get(area_id, ())):
-            for listener in list(self._listeners.get(node_id, ())):
-                listener()
+            self._listeners.notify(node_id)
 
     def _save(self) -> None:
         self._store.async_delay_save(self._export, SAVE_DELAY)
@@ -414,10 +408,7 @@ SET_COUNT_SCHEMA = probatio.Schema(
 
 def _manager(call: ServiceCall) -> tuple[CountingManager, str]:
     """The loaded hub's counting manager and the counted area the call names."""
-    entries = call.hass.config_entries.async_loaded_entries(DOMAIN)
-    if not entries:
-        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="not_loaded")
-    manager: CountingManager = entries[0].runtime_data.counting
+    manager = loaded_entry(call.hass).runtime_data.counting
     area_id = call.data[ATTR_AREA_ID]
     if area_id not in manager.counters:
         raise ServiceValidationError(

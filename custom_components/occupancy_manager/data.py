@@ -6,6 +6,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+
+from .const import DOMAIN
 
 if TYPE_CHECKING:
     from .cameras import CameraManager
@@ -31,3 +35,15 @@ class OccupancyRuntime:
     cameras: CameraManager
     counting: CountingManager
     predictions: PredictionManager
+
+
+def loaded_entry(hass: HomeAssistant) -> OccupancyConfigEntry:
+    """The loaded hub entry, for actions.
+
+    Raises:
+        ServiceValidationError: no hub is loaded (translation key `not_loaded`).
+    """
+    entries: list[OccupancyConfigEntry] = hass.config_entries.async_loaded_entries(DOMAIN)
+    if not entries:
+        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="not_loaded")
+    return entries[0]

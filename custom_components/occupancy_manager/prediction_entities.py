@@ -72,7 +72,9 @@ class _ManagerSubscriber(OccupancyNodeEntity):
     async def async_added_to_hass(self) -> None:
         """Follow the node's changes and the manager's refreshes."""
         await super().async_added_to_hass()
-        self.async_on_remove(self.manager.async_add_listener(self.async_write_ha_state))
+        self.async_on_remove(
+            self.manager.async_add_listener(self.node_id, self.async_write_ha_state)
+        )
 
 
 class _AreaSensor(OccupancyAreaEntity, _ManagerSubscriber, SensorEntity):
@@ -201,10 +203,9 @@ class _AccuracySensor(_AreaSensor):
 
     def _combined(self, field: str) -> tuple[float | None, int]:
         """The scored-weighted mean of `field` over both kinds, and the number scored."""
-        now = dt_util.utcnow()
         total, scored = 0.0, 0
         for kind in PeriodKind:
-            accuracy = self.manager.learner.accuracy(self.node_id, kind, now)
+            accuracy = self.manager.accuracy_of(self.node_id, kind)
             value = getattr(accuracy, field)
             if value is not None:
                 total += value * accuracy.scored
@@ -214,10 +215,9 @@ class _AccuracySensor(_AreaSensor):
     @property
     def extra_state_attributes(self) -> dict[str, Any]:
         """Per kind: predictions scored, MAE (min), P20 (%) and interval coverage (%)."""
-        now = dt_util.utcnow()
         out: dict[str, Any] = {}
         for kind, name in ((PeriodKind.OCCUPIED, "vacancy"), (PeriodKind.VACANT, "occupancy")):
-            accuracy = self.manager.learner.accuracy(self.node_id, kind, now)
+            accuracy = self.manager.accuracy_of(self.node_id, kind)
             out[f"{name}_scored"] = accuracy.scored
             out[f"{name}_mae"] = _round(accuracy.mae_minutes)
             out[f"{name}_p20"] = _round(accuracy.p20, 100)

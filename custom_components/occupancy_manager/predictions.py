@@ -17,7 +17,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 import probatio
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, ServiceCall, callback
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
+from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, ServiceCall, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import entity_registry as er
@@ -30,10 +31,18 @@ from sqlalchemy.exc import SQLAlchemyError
 from . import statistics
 from .const import DOMAIN, HOME_NODE
 from .coordinator import OccupancyCoordinator
-from .data import OccupancyConfigEntry
+from .data import OccupancyConfigEntry, loaded_entry
 from .engine import Result, SnapshotError, StrategyKind
-from .engine.learning import Learner, LearnerConfig, PeriodKind, Prediction, TimeoutRule
+from .engine.learning import (
+    Accuracy,
+    Learner,
+    LearnerConfig,
+    PeriodKind,
+    Prediction,
+    TimeoutRule,
+)
 from .engine.sessions import Session, SessionLog, busiest_hour_of_week
+from .listeners import KeyedListeners
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -85,7 +94,9 @@ class PredictionManager:
         self._learn_since: dict[str, datetime] = {}
         self._buffer: list[Result] | None = []
         self._fitted_during: list[Session] | None = None
-        self._listeners: list[Callable[[], None]] = []
+        self._listeners = KeyedListeners()
+        self.accuracy: dict[str, dict[PeriodKind, Accuracy]] = {}
+        self._dirty: set[str] = set()
         self._store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}.sessions"
         )
@@ -115,6 +126,15 @@ class PredictionManager:
         self._task = self.entry.async_create_background_task(
             self.hass, self._async_prepare(dt_util.utcnow()), f"{DOMAIN} learning"
         )
+        self._unsubs.append(
+            self.hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, self._on_homeassistant_stop)
+        )
+
+    @callback
+    def _on_homeassistant_stop(self, _event: Event) -> None:
+        """Stop the backfill and fit at shutdown, before the recorder's executor goes away."""
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
 
     async def async_stop(self) -> None:
         """Stop listening, cancel the background work and save the log now."""
@@ -126,10 +146,14 @@ class PredictionManager:
         await self._store.async_save(self._export())
 
     @callback
-    def async_add_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
-        """Call `listener()` whenever predictions or session figures change; returns unsub."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
+    def async_add_listener(self, node: str, listener: Callable[[], None]) -> CALLBACK_TYPE:
+        """Call `listener()` whenever the node's predictions or session figures change; unsub."""
+        return self._listeners.add(node, listener)
+
+    def accuracy_of(self, node: str, kind: PeriodKind) -> Accuracy:
+        """The node's accuracy for `kind` over 7 days, as last computed (cached)."""
+        cached = self.accuracy.get(node, {}).get(kind)
+        return cached if cached is not None else Accuracy(node, kind, 0, None, None, None, None)
 
     # ------------------------------------------------------------------ sessions
 
@@ -151,8 +175,20 @@ class PredictionManager:
             if session is not None:
                 self._session_ended(session)
         if changed:
-            self._refresh(changed, dt_util.utcnow(), record=True)
-            self._notify()
+            if not self._dirty:
+                self.hass.loop.call_soon(self._refresh_dirty)
+            self._dirty |= changed
+
+    @callback
+    def _refresh_dirty(self) -> None:
+        """Predict for the nodes that changed, once per loop turn, after the sensor's dispatch.
+
+        Keeps prediction work out of the path from a motion sensor to camera privacy and the
+        occupancy entity.
+        """
+        nodes, self._dirty = self._dirty, set()
+        self._refresh(nodes, dt_util.utcnow(), record=True)
+        self._notify(nodes)
 
     def _session_ended(self, session: Session) -> None:
         self.log.append(session)
@@ -192,6 +228,14 @@ class PredictionManager:
         if made and self.learner.needs_refit(node):
             _LOGGER.info("Prediction errors of %s grew; refitting on recent sessions", node)
             self.learner.refit(node, at)
+        if made:
+            self._update_accuracy((node,), at)
+
+    def _update_accuracy(self, nodes: Iterable[str], now: datetime) -> None:
+        for node in nodes:
+            self.accuracy[node] = {
+                kind: self.learner.accuracy(node, kind, now) for kind in PeriodKind
+            }
 
     def _since(self, node: str, *, occupied: bool) -> datetime | None:
         since = self.coordinator.engine.state(node).since
@@ -239,9 +283,13 @@ class PredictionManager:
             )
 
     @callback
-    def _notify(self) -> None:
-        for listener in list(self._listeners):
-            listener()
+    def _notify(self, nodes: Iterable[str] | None = None) -> None:
+        """Re-render the entities of `nodes`; by default all, with their accuracy recomputed."""
+        if nodes is None:
+            nodes = self.nodes
+            self._update_accuracy(nodes, dt_util.utcnow())
+        for node in nodes:
+            self._listeners.notify(node)
 
     # ------------------------------------------------------ statistics and learning
 
@@ -425,11 +473,7 @@ SERVICE_SCHEMA = probatio.Schema({probatio.Optional(ATTR_AREA_ID): cv.ensure_lis
 
 
 def _manager(hass: HomeAssistant) -> PredictionManager:
-    entries = hass.config_entries.async_loaded_entries(DOMAIN)
-    if not entries:
-        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="not_loaded")
-    manager: PredictionManager = entries[0].runtime_data.predictions
-    return manager
+    return loaded_entry(hass).runtime_data.predictions
 
 
 def _targets(manager: PredictionManager, call: ServiceCall) -> list[str] | None:

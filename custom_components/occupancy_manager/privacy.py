@@ -8,7 +8,6 @@ holds manual changes made through the switch, and applies the maintenance overri
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import datetime
 from functools import partial
@@ -23,6 +22,7 @@ from .camera_settings import CONF_REENABLE_DELAY, DEFAULT_REENABLE_DELAY, Actuat
 from .const import DOMAIN
 from .data import OccupancyConfigEntry
 from .engine import privacy as decisions
+from .listeners import KeyedListeners
 from .privacy_actuation import CameraPrivacy, PrivacyCalls
 from .privacy_override import (
     MAINTENANCE_KEY,
@@ -61,7 +61,7 @@ class PrivacyActuator:
         }
         self._maintenance = MaintenanceOverrides(hass, entry, self._on_overrides_changed)
         self._occupied: Callable[[str], bool] | None = None
-        self._listeners: dict[str, list[Listener]] = defaultdict(list)
+        self._listeners = KeyedListeners()
         self._calls = PrivacyCalls(hass, entry, self.cameras, self._notify)
         self._started = False
         self._stopped = False
@@ -146,13 +146,7 @@ class PrivacyActuator:
     @callback
     def async_add_listener(self, key: str, listener: Listener) -> CALLBACK_TYPE:
         """Call `listener()` when a camera (key: its entity id) or an area's override changes."""
-        self._listeners[key].append(listener)
-
-        @callback
-        def remove() -> None:
-            self._listeners[key].remove(listener)
-
-        return remove
+        return self._listeners.add(key, listener)
 
     def override_until(self, area_id: str) -> datetime | None:
         """When the area's maintenance override ends (aware UTC), or None without one."""
@@ -266,8 +260,7 @@ class PrivacyActuator:
     def _notify(self, key: str) -> None:
         if key in self.cameras:
             self._on_change(key)
-        for listener in list(self._listeners.get(key, ())):
-            listener()
+        self._listeners.notify(key)
 
 
 @callback

@@ -22,7 +22,7 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .const import CONF_AREA_ID, DOMAIN, SUBENTRY_AREA
-from .data import OccupancyConfigEntry
+from .data import OccupancyConfigEntry, loaded_entry
 from .engine import privacy as decisions
 from .privacy_targets import SWITCH_DOMAIN
 
@@ -188,11 +188,7 @@ async def async_privacy_override(call: ServiceCall) -> None:
         ServiceValidationError: the hub is not loaded, no area is given, an area has no
             cameras, or the duration is not in (0, MAX_OVERRIDE] seconds.
     """
-    entries = call.hass.config_entries.async_loaded_entries(DOMAIN)
-    if not entries:
-        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="not_loaded")
-    entry: OccupancyConfigEntry = entries[0]
-    privacy = entry.runtime_data.coordinator.privacy
+    privacy = loaded_entry(call.hass).runtime_data.coordinator.privacy
     areas = [str(area) for area in call.data[ATTR_AREA_ID]]
     known = {area for status in privacy.cameras.values() for area in status.areas}
     if not areas:

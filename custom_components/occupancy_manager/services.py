@@ -19,6 +19,7 @@ from homeassistant.util import dt as dt_util
 from . import cameras, counting, predictions, privacy
 from .const import DOMAIN, FLOOR_PREFIX
 from .coordinator import OccupancyCoordinator
+from .data import loaded_entry
 from .engine import LockMode, LockScope, OccupancyEngine, Result
 
 ATTR_AREA_ID = "area_id"
@@ -76,11 +77,7 @@ ACTIONS: dict[str, _Action] = {
 
 
 def _coordinator(hass: HomeAssistant) -> OccupancyCoordinator:
-    entries = hass.config_entries.async_loaded_entries(DOMAIN)
-    if not entries:
-        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="not_loaded")
-    coordinator: OccupancyCoordinator = entries[0].runtime_data.coordinator
-    return coordinator
+    return loaded_entry(hass).runtime_data.coordinator
 
 
 def _nodes(coordinator: OccupancyCoordinator, data: dict[str, Any]) -> list[str]:
