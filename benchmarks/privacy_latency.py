@@ -99,8 +99,12 @@ OCCUPANCY_EVENT: Final = "occupancy event"
 TEMPLATE_WRITE: Final = "template write"
 TEMPLATE_EVENT: Final = "template event"
 MEASURES: Final = (CAMERA_CALL, OCCUPANCY_WRITE, OCCUPANCY_EVENT, TEMPLATE_WRITE, TEMPLATE_EVENT)
-OURS: Final = (CAMERA_CALL, OCCUPANCY_EVENT)
-"""The measures the target applies to."""
+OURS: Final = (CAMERA_CALL, OCCUPANCY_WRITE)
+"""The measures the target applies to (issue 4: the camera call issued, our entity's state written).
+
+The events are printed too, but a state_changed event is delivered only after every listener of
+the motion sensor has returned (HA queues events fired during a dispatch), so ours and the
+template's measure the same thing: everyone's work."""
 REFERENCE: Final = {
     CAMERA_CALL: TEMPLATE_WRITE,
     OCCUPANCY_WRITE: TEMPLATE_WRITE,
@@ -174,7 +178,7 @@ class Report:
         }
 
     def target_met(self) -> bool:
-        """Whether every p99 of ours (camera call, occupancy event) is under the target."""
+        """Whether every p99 of ours (camera call, occupancy write) is under the target."""
         stats = self.stats()
         return all(
             s.n > 0 and s.p99 < TARGET_P99_MS
@@ -498,7 +502,7 @@ def format_report(report: Report) -> str:
     )
     verdict = "met" if report.target_met() else "NOT met"
     lines.append(
-        f"target: p99 < {TARGET_P99_MS:g} ms for the camera call and our occupancy event, both"
+        f"target: p99 < {TARGET_P99_MS:g} ms for the camera call and our occupancy write, both"
         f" ways, both orders: {verdict} (worst p99 {worst:.3f} ms)"
     )
     lines.append(f"stray camera calls or state writes during measured transitions: {report.stray}")

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_OFF, STATE_ON
-from homeassistant.core import Event, HomeAssistant
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -37,6 +38,7 @@ from .conftest import area_subentry, hub_entry, setup_hub
 
 T0 = datetime(2026, 11, 2, 8, 0, 30, tzinfo=UTC)
 MOTION = "binary_sensor.kitchen_motion"
+OCCUPIED_TIME_TODAY = "sensor.kitchen_occupancy_occupied_time_today"
 
 
 def manager_of(entry: MockConfigEntry) -> PredictionManager:
@@ -282,3 +284,25 @@ async def test_unload_cancels_the_background_work(
     manager._task = pending  # type: ignore[assignment]
     assert await hass.config_entries.async_unload(entry.entry_id)
     assert pending.cancelled()
+
+
+async def test_occupied_time_today_never_dips_when_a_session_ends(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """total_increasing: the vacancy re-render already sees the session in the log."""
+    await setup_kitchen(hass, freezer)
+    values: list[float] = []
+
+    @callback
+    def record(event: Event[EventStateChangedData]) -> None:
+        new_state = event.data["new_state"]
+        if new_state is not None and new_state.state not in ("unknown", "unavailable"):
+            values.append(float(new_state.state))
+
+    async_track_state_change_event(hass, [OCCUPIED_TIME_TODAY], record)
+    await visit(hass, freezer, 10)
+    await visit(hass, freezer, 3, gap=1)
+
+    assert values
+    assert values == sorted(values)
+    assert values[-1] == pytest.approx((10 + 5 + 3 + 5) / 60, abs=0.01)  # hours

@@ -151,9 +151,12 @@ class OccupancyCoordinator:
 
     @callback
     def async_add_result_listener(self, listener: ResultListener) -> CALLBACK_TYPE:
-        """Call `listener(result)` with every engine result, after privacy, events and entities.
+        """Call `listener(result)` with every engine result, after privacy and bus events.
 
-        Used by the session log and the people counter; returns unsub.
+        Listeners run before the nodes' entities re-render, so they must stay cheap (defer
+        heavy work, e.g. with `loop.call_soon`); entities then see the session log up to date.
+
+        Used by the session log; returns unsub.
         """
         self._result_listeners.append(listener)
 
@@ -232,11 +235,11 @@ class OccupancyCoordinator:
                     "duration": transition.duration,
                 },
             )
+        for result_listener in list(self._result_listeners):
+            result_listener(result)
         self._arm_timer(result.next_wakeup)
         for area_id in changed | touched:
             self._listeners.notify(area_id)
-        for result_listener in list(self._result_listeners):
-            result_listener(result)
         if changed or result.stuck:
             self._store.async_delay_save(self._export, STORAGE_SAVE_DELAY)
 

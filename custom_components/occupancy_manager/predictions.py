@@ -96,7 +96,7 @@ class PredictionManager:
         self._fitted_during: list[Session] | None = None
         self._listeners = KeyedListeners()
         self.accuracy: dict[str, dict[PeriodKind, Accuracy]] = {}
-        self._dirty: set[str] = set()
+        self._deferred: list[tuple[str, PeriodKind, datetime]] = []
         self._store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}.sessions"
         )
@@ -163,30 +163,30 @@ class PredictionManager:
             self._buffer.append(result)
             return
         engine = self.coordinator.engine
-        changed: set[str] = set()
         for transition in result.transitions:
             node = transition.area_id
             if node not in self.predictions:
                 continue
-            changed.add(node)
             ended = PeriodKind.VACANT if transition.occupied else PeriodKind.OCCUPIED
-            self._score(node, ended, transition.at)
             session = statistics.session_of(transition, engine.state(node).timeout)
             if session is not None:
                 self._session_ended(session)
-        if changed:
-            if not self._dirty:
-                self.hass.loop.call_soon(self._refresh_dirty)
-            self._dirty |= changed
+            if not self._deferred:
+                self.hass.loop.call_soon(self._learn_deferred)
+            self._deferred.append((node, ended, transition.at))
 
     @callback
-    def _refresh_dirty(self) -> None:
-        """Predict for the nodes that changed, once per loop turn, after the sensor's dispatch.
+    def _learn_deferred(self) -> None:
+        """Score the predictions of the periods that ended, in order, then predict anew.
 
-        Keeps prediction work out of the path from a motion sensor to camera privacy and the
-        occupancy entity.
+        Runs once per loop turn after the sensor's dispatch, keeping numeric work out of the
+        path from a motion sensor to camera privacy and the occupancy entity. The session log
+        and the learner are updated at once, so session figures never lag behind occupancy.
         """
-        nodes, self._dirty = self._dirty, set()
+        work, self._deferred = self._deferred, []
+        for node, ended, at in work:
+            self._score(node, ended, at)
+        nodes = {node for node, _, _ in work}
         self._refresh(nodes, dt_util.utcnow(), record=True)
         self._notify(nodes)
 
