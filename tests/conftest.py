@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from homeassistant.core import HomeAssistant
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant, State
+from homeassistant.helpers import entity_registry as er
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.occupancy_manager.const import (
     CONF_AREA_ID,
@@ -75,3 +78,29 @@ async def setup_hub(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
+
+
+async def fire(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
+    """Move the clock and run the timers that are due."""
+    freezer.tick(timedelta(seconds=seconds))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+
+
+def state_of(hass: HomeAssistant, entity_id: str) -> State:
+    """The state object of an entity that must exist."""
+    state = hass.states.get(entity_id)
+    assert state is not None
+    return state
+
+
+def privacy_switch_of(hass: HomeAssistant, camera: str) -> str:
+    """The entity id of a camera's privacy mode switch, found by its unique_id."""
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    registry_entry = er.async_get(hass).async_get(camera)
+    key = registry_entry.id if registry_entry else camera
+    entity_id = er.async_get(hass).async_get_entity_id(
+        "switch", DOMAIN, f"{entry.entry_id}_camera_{key}_privacy_mode"
+    )
+    assert entity_id is not None
+    return entity_id

@@ -17,7 +17,6 @@ from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
-    async_fire_time_changed,
 )
 
 from custom_components.occupancy_manager.const import (
@@ -30,7 +29,7 @@ from custom_components.occupancy_manager.const import (
 from custom_components.occupancy_manager.counting import EVENT_CAPACITY
 from custom_components.occupancy_manager.engine.counting import PeopleCountDelta
 
-from .conftest import area_subentry, hub_entry, setup_hub
+from .conftest import area_subentry, fire, hub_entry, setup_hub
 
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 MOTION = "binary_sensor.shop_motion"
@@ -70,12 +69,6 @@ def value(hass: HomeAssistant, key: str, area_id: str = "shop") -> str:
     state = hass.states.get(entity_of(hass, key, area_id))
     assert state is not None
     return state.state
-
-
-async def fire(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
-    freezer.tick(timedelta(seconds=seconds))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
 
 
 async def crossing(hass: HomeAssistant, direction: str, count: int = 1, area: str = "shop") -> None:

@@ -15,12 +15,11 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import (
     async_capture_events,
-    async_fire_time_changed,
 )
 
 from custom_components.occupancy_manager.const import DOMAIN, EVENT_OCCUPIED, EVENT_VACANT
 
-from .conftest import area_subentry, hub_entry, setup_hub
+from .conftest import area_subentry, fire, hub_entry, setup_hub
 
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 MOTION = "binary_sensor.kitchen_motion"
@@ -37,13 +36,6 @@ def occupancy_entity(hass: HomeAssistant, area_id: str = "kitchen", key: str = "
     )
     assert entity_id is not None, f"no {key} entity for {area_id}"
     return entity_id
-
-
-async def fire(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
-    """Move the clock and run the timers that are due."""
-    freezer.tick(timedelta(seconds=seconds))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ from homeassistant.helpers import issue_registry as ir
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
-    async_fire_time_changed,
     async_mock_service,
 )
 
@@ -25,7 +24,7 @@ from custom_components.occupancy_manager.const import DOMAIN, HUB_TITLE
 from custom_components.occupancy_manager.privacy import PrivacyActuator
 from custom_components.occupancy_manager.privacy_actuation import EVENT_PRIVACY_FAILED
 
-from .conftest import area_subentry, setup_hub
+from .conftest import area_subentry, fire, privacy_switch_of, setup_hub, state_of
 
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 MOTION = "binary_sensor.kitchen_motion"
@@ -46,29 +45,8 @@ def hub(*subentries: dict[str, Any], options: dict[str, Any] | None = None) -> M
 
 
 def privacy_switch(hass: HomeAssistant, camera: str = CAMERA) -> str:
-    """The entity id of a camera's privacy mode switch, found by its unique_id."""
-    entry = hass.config_entries.async_entries(DOMAIN)[0]
-    registry_entry = er.async_get(hass).async_get(camera)
-    key = registry_entry.id if registry_entry else camera
-    entity_id = er.async_get(hass).async_get_entity_id(
-        "switch", DOMAIN, f"{entry.entry_id}_camera_{key}_privacy_mode"
-    )
-    assert entity_id is not None
-    return entity_id
-
-
-def state_of(hass: HomeAssistant, entity_id: str) -> Any:
-    """The state object of an entity that must exist."""
-    state = hass.states.get(entity_id)
-    assert state is not None
-    return state
-
-
-async def fire(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
-    """Move the clock and run the timers that are due."""
-    freezer.tick(timedelta(seconds=seconds))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    """The entity id of a camera's privacy mode switch (default: the kitchen's)."""
+    return privacy_switch_of(hass, camera)
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -16,14 +16,13 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_fire_time_changed,
     async_mock_service,
 )
 
 from custom_components.occupancy_manager import privacy_actuation
 from custom_components.occupancy_manager.const import DOMAIN, HUB_TITLE
 
-from .conftest import area_subentry, setup_hub
+from .conftest import area_subentry, fire, privacy_switch_of, setup_hub, state_of
 
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 MOTION = "binary_sensor.kitchen_motion"
@@ -126,32 +125,12 @@ async def setup_area(
         subentries_data=[area_subentry("kitchen", trigger=[MOTION], cameras=[camera])],
     )
     await setup_hub(hass, entry)
-    registry_entry = er.async_get(hass).async_get(camera)
-    key = registry_entry.id if registry_entry else camera
-    entity_id = er.async_get(hass).async_get_entity_id(
-        "switch", DOMAIN, f"{entry.entry_id}_camera_{key}_privacy_mode"
-    )
-    assert entity_id is not None
-    return entity_id
-
-
-def state_of(hass: HomeAssistant, entity_id: str) -> Any:
-    """The state object of an entity that must exist."""
-    state = hass.states.get(entity_id)
-    assert state is not None
-    return state
+    return privacy_switch_of(hass, camera)
 
 
 async def occupy(hass: HomeAssistant, *, on: bool = True) -> None:
     """Turn the kitchen's motion sensor on (occupied) and let the calls run."""
     hass.states.async_set(MOTION, STATE_ON if on else STATE_OFF)
-    await hass.async_block_till_done()
-
-
-async def fire(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
-    """Move the clock and run the timers that are due."""
-    freezer.tick(timedelta(seconds=seconds))
-    async_fire_time_changed(hass)
     await hass.async_block_till_done()
 
 

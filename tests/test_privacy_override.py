@@ -15,13 +15,12 @@ from homeassistant.helpers.storage import Store
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import (
     async_capture_events,
-    async_fire_time_changed,
 )
 
 from custom_components.occupancy_manager import privacy_override
 from custom_components.occupancy_manager.const import DOMAIN
 
-from .conftest import area_subentry, hub_entry, setup_hub
+from .conftest import area_subentry, fire, hub_entry, setup_hub, state_of
 
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 KITCHEN_MOTION = "binary_sensor.kitchen_motion"
@@ -69,20 +68,6 @@ def maintenance_switch(hass: HomeAssistant, area_id: str) -> str:
     )
     assert entity_id is not None
     return entity_id
-
-
-def state_of(hass: HomeAssistant, entity_id: str) -> Any:
-    """The state object of an entity that must exist."""
-    state = hass.states.get(entity_id)
-    assert state is not None
-    return state
-
-
-async def fire(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
-    """Move the clock and run the timers that are due."""
-    freezer.tick(timedelta(seconds=seconds))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
 
 
 async def override(hass: HomeAssistant, context: Context | None = None, **data: Any) -> None:
