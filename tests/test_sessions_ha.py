@@ -306,3 +306,24 @@ async def test_occupied_time_today_never_dips_when_a_session_ends(
     assert values
     assert values == sorted(values)
     assert values[-1] == pytest.approx((10 + 5 + 3 + 5) / 60, abs=0.01)  # hours
+
+
+async def test_backfill_never_drops_logged_sessions(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """Backfilled sessions fill gaps; a logged session the lagging history lacks is kept."""
+    entry = await setup_kitchen(hass, freezer)
+    manager = manager_of(entry)
+    manager.log.clear("kitchen")
+
+    def session(start_min: int, end_min: int) -> Session:
+        start, end = T0 + timedelta(minutes=start_min), T0 + timedelta(minutes=end_min)
+        return Session("kitchen", start, end, (end - start).total_seconds(), "timeout", 300)
+
+    logged = [session(60, 75), session(120, 135)]
+    for item in logged:
+        manager.log.append(item)
+
+    manager._merge("kitchen", [session(0, 20), session(118, 140)])
+
+    assert manager.log.sessions("kitchen") == [session(0, 20), *logged]

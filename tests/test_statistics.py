@@ -259,3 +259,23 @@ async def test_without_history_statistics_start_at_setup(
     rows = await stats(hass, T0.replace(minute=0, second=0))
     assert [r["sum"] for r in rows[IDS["occupied_time"]]] == [15 * 60]
     assert [r["sum"] for r in rows[IDS["sessions"]]] == [1]
+
+
+async def test_statistics_write_failure_is_logged_without_traceback(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A recorder that fails while writing hours gives one warning; the next hour retries."""
+    freezer.move_to(T0)
+    entry = hub_entry(area_subentry("kitchen", trigger=[MOTION]))
+    await setup_hub(hass, entry)
+    await settle(hass)
+
+    async def broken(*_args: Any, **_kwargs: Any) -> None:
+        raise RuntimeError("cannot schedule new futures after shutdown")
+
+    manager: PredictionManager = entry.runtime_data.predictions
+    with patch.object(statistics, "async_last_written", broken):
+        await manager._async_write_statistics(T0 + 3 * HOUR)
+
+    assert "Could not write occupancy statistics" in caplog.text
+    assert "Traceback" not in caplog.text

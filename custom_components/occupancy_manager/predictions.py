@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
@@ -298,8 +299,12 @@ class PredictionManager:
         try:
             async with self._lock:
                 await self._async_backfill(now)
-        except SQLAlchemyError, HomeAssistantError, RuntimeError:
-            _LOGGER.exception("Could not read the recorder's history; learning from new sessions")
+        except (SQLAlchemyError, HomeAssistantError, RuntimeError) as err:
+            if self.hass.is_stopping:
+                return
+            _LOGGER.warning(
+                "Could not read the recorder's history (%s); learning from new sessions", err
+            )
         await self.async_fit()
         await self._async_update_busiest(dt_util.utcnow())
         await self._async_write_statistics(dt_util.utcnow())
@@ -355,13 +360,23 @@ class PredictionManager:
             if session.end_reason != "restart_expired":
                 self.coordinator.engine.learn_session(area_id, session.duration_s)
 
-    def _merge(self, node: str, older: list[Session]) -> None:
-        """Put backfilled sessions before the ones logged meanwhile."""
-        if not older:
+    def _merge(self, node: str, found: list[Session]) -> None:
+        """Add the backfilled sessions that no logged session overlaps, in time order.
+
+        The log wins: history read back from the recorder may lag behind what was logged live.
+        """
+        logged = self.log.sessions(node)
+        ends = [session.end for session in logged]
+        fresh = [
+            session
+            for session in found
+            if (i := bisect_right(ends, session.start)) == len(logged)
+            or logged[i].start >= session.end
+        ]
+        if not fresh:
             return
-        newer = [s for s in self.log.sessions(node) if s.end > older[-1].end]
         self.log.clear(node)
-        for session in (*older, *newer):
+        for session in sorted((*fresh, *logged), key=lambda session: session.end):
             self.log.append(session)
 
     async def async_fit(self, nodes: Iterable[str] | None = None) -> None:
@@ -402,7 +417,20 @@ class PredictionManager:
         await self._async_write_statistics(now)
 
     async def _async_write_statistics(self, now: datetime) -> None:
-        """Write each area's completed hours since its last written one."""
+        """Write each area's completed hours since its last written one.
+
+        A recorder that fails or is shutting down is logged (unless Home Assistant is stopping);
+        the hours are written at the next attempt, since each write continues from the last.
+        """
+        try:
+            await self._async_write_hours(now)
+        except (SQLAlchemyError, HomeAssistantError, RuntimeError) as err:
+            if not self.hass.is_stopping:
+                _LOGGER.warning(
+                    "Could not write occupancy statistics (%s); retrying next hour", err
+                )
+
+    async def _async_write_hours(self, now: datetime) -> None:
         end_hour = statistics.floor_hour(now)
         async with self._lock:
             for area_id, area in self.coordinator.areas.items():
